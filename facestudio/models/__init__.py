@@ -1,0 +1,1 @@
+"""Model files shipped as package data (see PROVENANCE.md); loaded via importlib.resources."""
