@@ -20,3 +20,17 @@ def astronaut_rgb() -> np.ndarray:
 @pytest.fixture(scope="session")
 def group7() -> faces.GroupPhoto:
     return faces.group_photo(7)
+
+
+@pytest.fixture(scope="session")
+def astronaut_analysis(astronaut_rgb):
+    from facestudio.core.landmarks import detect_faces
+
+    return detect_faces(astronaut_rgb)
+
+
+@pytest.fixture(scope="session")
+def group7_analysis(group7):
+    from facestudio.core.landmarks import detect_faces
+
+    return detect_faces(group7.image)

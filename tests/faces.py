@@ -1,20 +1,15 @@
 """Real-face test images: scikit-image's astronaut (public domain) and composites built from it.
 
-Group photos are made by pasting the astronaut's head, at several sizes, onto a larger canvas
-of smooth studio-like background, so a test knows how many faces there are and where.
+The composition itself lives in :mod:`facestudio.samples` (the benchmark uses it too); this
+module feeds it scikit-image's copy of the portrait, as the tests' source of truth.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import cv2
 import numpy as np
 
-#: the astronaut's head and shoulders inside the 512x512 image (y0, y1, x0, x1)
-HEAD_BOX = (0, 250, 110, 340)
-#: approximate face centre (x, y) in the astronaut image
-FACE_CENTER = (224.0, 125.0)
+from facestudio import samples
+from facestudio.samples import FACE_CENTER, HEAD_BOX, GroupPhoto, backdrop  # noqa: F401 (re-exported)
 
 
 def astronaut() -> np.ndarray:
@@ -24,59 +19,12 @@ def astronaut() -> np.ndarray:
     return np.ascontiguousarray(data.astronaut())
 
 
-def backdrop(height: int, width: int, seed: int = 0) -> np.ndarray:
-    """A smooth gradient background with mild noise, like a studio backdrop."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    base = 150 + 40 * (xx / max(width - 1, 1)) - 30 * (yy / max(height - 1, 1))
-    img = np.stack([base, base * 0.95 + 5, base * 0.9 + 10], axis=-1)
-    img += rng.normal(0, 3, img.shape).astype(np.float32)
-    return np.clip(img, 0, 255).astype(np.uint8)
-
-
-@dataclass(frozen=True)
-class GroupPhoto:
-    image: np.ndarray
-    #: (x, y) of each pasted face's centre, in image pixels
-    centers: tuple[tuple[float, float], ...]
-    #: head heights in pixels
-    sizes: tuple[int, ...]
-
-
 def group_photo(n_faces: int = 7, width: int = 3000, height: int = 2000,
                 head_heights: tuple[int, ...] | None = None, seed: int = 0) -> GroupPhoto:
-    """A canvas with ``n_faces`` astronaut heads laid out on a grid, sizes varied."""
-    src = astronaut()
-    y0, y1, x0, x1 = HEAD_BOX
-    head = src[y0:y1, x0:x1]
-    canvas = backdrop(height, width, seed)
-    cols = int(np.ceil(np.sqrt(n_faces * width / height)))
-    rows = int(np.ceil(n_faces / cols))
-    cell_w, cell_h = width // cols, height // rows
-    if head_heights is None:
-        base = int(min(cell_h, cell_w * head.shape[0] / head.shape[1]) * 0.8)
-        head_heights = tuple(int(base * f) for f in np.linspace(1.0, 0.55, n_faces))
-    centers = []
-    for i in range(n_faces):
-        r, c = divmod(i, cols)
-        h = int(head_heights[i % len(head_heights)])
-        w = int(round(h * head.shape[1] / head.shape[0]))
-        patch = cv2.resize(head, (w, h), interpolation=cv2.INTER_AREA if h < head.shape[0] else cv2.INTER_CUBIC)
-        cx = c * cell_w + cell_w // 2
-        cy = r * cell_h + cell_h // 2
-        px, py = cx - w // 2, cy - h // 2
-        canvas[py:py + h, px:px + w] = patch
-        s = h / head.shape[0]
-        centers.append((px + (FACE_CENTER[0] - x0) * s, py + (FACE_CENTER[1] - y0) * s))
-    return GroupPhoto(canvas, tuple(centers), tuple(int(h) for h in head_heights[:n_faces]))
+    """``n_faces`` astronaut heads on a backdrop (see :func:`facestudio.samples.group_photo`)."""
+    return samples.group_photo(astronaut(), n_faces, width, height, head_heights, seed)
 
 
 def large_portrait(width: int = 6000, height: int = 4000) -> np.ndarray:
-    """A 24 MP landscape frame with the astronaut upscaled in the middle (for benchmarks)."""
-    src = astronaut()
-    side = height
-    big = cv2.resize(src, (side, side), interpolation=cv2.INTER_CUBIC)
-    canvas = backdrop(height, width)
-    x = (width - side) // 2
-    canvas[:, x:x + side] = big
-    return canvas
+    """A 24 MP frame with the astronaut upscaled in the middle."""
+    return samples.large_portrait(astronaut(), width, height)
