@@ -1,0 +1,170 @@
+"""Starting the desktop app: QApplication, the qasync event loop, the backends, the window.
+
+What belongs here: :func:`main` (what ``facestudio`` with no arguments or with photo paths
+calls), the lifetime of the long-lived backends (made once at start, closed on quit), and a
+developer entry point, ``python -m facestudio.gui.app``, whose ``--screenshot OUT.png`` option
+opens photos, applies settings, waits until every render is on screen, saves a picture of the
+window and quits (how the README's screenshot is made, under Xvfb)::
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" python -m facestudio.gui.app \\
+        --screenshot shot.png --set smoothing=60 --split 0.5 --landmarks PHOTO.jpg
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from facestudio import __version__
+from facestudio.gui.main_window import MainWindow
+from facestudio.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def open_backends(settings: Settings) -> dict[str, Any]:
+    """The backends the app keeps for its whole life (the local engine; the chosen cloud one
+    is made when first used, with its single long-lived HTTP client)."""
+    try:
+        from facestudio.backends import make_backend
+    except ImportError as exc:  # an incomplete installation: the GUI still runs on the core
+        log.warning("backends unavailable: %s", exc)
+        return {}
+    return {"local": make_backend("local")}
+
+
+async def close_backends(backends: dict[str, Any]) -> None:
+    for name, backend in backends.items():
+        try:
+            await backend.aclose()
+        except Exception:  # noqa: BLE001 (closing must not stop the others from closing)
+            log.exception("closing backend %s failed", name)
+
+
+def _application() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName("FaceStudio")
+    app.setOrganizationName("FaceStudio")
+    app.setApplicationVersion(__version__)
+    return app
+
+
+def run(window_setup: Any = None, *, settings: Settings | None = None, persist: bool = True) -> int:
+    """Create the app, the loop, the backends and the window; run until the last window closes."""
+    import qasync
+
+    app = _application()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    settings = settings if settings is not None else load_settings()
+    backends = open_backends(settings)
+    window = MainWindow(settings, backends=backends, persist=persist)
+    window.show()
+    if window_setup is not None:
+        window_setup(window)
+    quit_event = asyncio.Event()
+    app.aboutToQuit.connect(quit_event.set)
+    app.lastWindowClosed.connect(app.quit)
+    try:
+        with loop:
+            loop.run_until_complete(quit_event.wait())
+            loop.run_until_complete(close_backends(backends))
+    finally:
+        asyncio.set_event_loop(None)
+    return getattr(window, "exit_code", 0)
+
+
+def main(paths: Sequence[str] | None = None) -> int:
+    """Open the main window (with ``paths`` open, if any); returns the exit status."""
+    paths = list(paths or [])
+    return run(lambda w: w.open_paths(paths) if paths else None)
+
+
+# -- developer entry point: screenshots --------------------------------------------------------
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m facestudio.gui.app",
+                                description="Run the FaceStudio window (developer options).")
+    p.add_argument("paths", nargs="*", help="photos to open")
+    p.add_argument("--screenshot", type=Path, help="save a PNG of the window once idle, then quit")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="set a slider, e.g. smoothing=60 (repeatable)")
+    p.add_argument("--split", type=float, help="split line position, 0-1 (or 0-100)")
+    p.add_argument("--mode", choices=("split", "side", "after"), help="compare mode")
+    p.add_argument("--landmarks", action=argparse.BooleanOptionalAction, default=None,
+                   help="show or hide the landmark overlay")
+    p.add_argument("--zoom", help="'fit', or a percentage such as 100")
+    p.add_argument("--size", default="1500x950", help="window size WxH (default 1500x950)")
+    p.add_argument("--face", type=int, help="select one face (0-based) for per-face edits")
+    return p.parse_args(argv)
+
+
+def _configure(window: MainWindow, ns: argparse.Namespace) -> None:
+    w, h = (int(v) for v in ns.size.lower().split("x"))
+    window.resize(w, h)
+    if ns.mode:
+        window.actions_by_name[f"mode_{ns.mode}"].setChecked(True)
+    if ns.landmarks is not None:
+        window.canvas.overlay.set_visible(ns.landmarks)
+    if ns.split is not None:
+        window.canvas.set_split(ns.split / 100.0 if ns.split > 1 else ns.split)
+    if ns.paths:
+        window.open_paths(ns.paths)
+
+    def after_ready(_doc: Any) -> None:
+        if window.docs and not all(d.state == "ready" for d in window.docs):
+            return
+        for item in ns.set:
+            name, _, value = item.partition("=")
+            slider = window.panel.rows[name.strip()].slider
+            slider.setValue(int(value))
+        if ns.face is not None:
+            window.select_face(ns.face)
+        if ns.zoom and ns.zoom != "fit":
+            window.canvas.set_zoom(float(ns.zoom) / 100.0)
+        if ns.screenshot:
+            _when_idle(window, lambda: _shoot(window, ns.screenshot))
+
+    if ns.paths:
+        window.documentReady.connect(after_ready)
+    elif ns.screenshot:
+        _when_idle(window, lambda: _shoot(window, ns.screenshot))
+
+
+def _when_idle(window: MainWindow, then: Any, idle: int = 0, polls: int = 0) -> None:
+    """Call ``then`` once nothing has been loading or rendering for 4 polls of 50 ms (max 2 min)."""
+    idle = idle + 1 if window.is_idle() else 0
+    if idle >= 4 or polls > 2400:
+        then()
+        return
+    QTimer.singleShot(50, lambda: _when_idle(window, then, idle, polls + 1))
+
+
+def _shoot(window: MainWindow, out: Path) -> None:
+    window.repaint()
+    QApplication.processEvents()
+    ok = window.grab().save(str(out))
+    print(f"screenshot {'saved to' if ok else 'FAILED:'} {out} "
+          f"({window.width()}x{window.height()}, device pixel ratio {window.devicePixelRatioF():g})")
+    window.exit_code = 0 if ok else 1
+    window.close()
+
+
+def _dev_main(argv: Sequence[str]) -> int:
+    ns = _parse(argv)
+    if ns.screenshot:  # reproducible pictures: default settings, nothing saved
+        return run(lambda w: _configure(w, ns), settings=Settings(), persist=False)
+    return run(lambda w: _configure(w, ns))
+
+
+if __name__ == "__main__":
+    sys.exit(_dev_main(sys.argv[1:]))

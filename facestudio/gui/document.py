@@ -1,0 +1,137 @@
+"""One open photo and the engine calls the window makes for it.
+
+What belongs here: :class:`Document` (the state of one open photo: its pixels at full and
+preview size, its faces, its parameters, its own undo stack, what is being done to it) and
+:class:`Engine`, the handful of core calls the GUI makes (load, preview, detect, render, save)
+gathered in one replaceable object so a test can substitute a slow or failing step. The engine
+only forwards to ``facestudio.core``; it computes nothing of its own except the preview-sized
+copy the sliders render on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from PySide6.QtGui import QImage, QUndoGroup, QUndoStack
+
+from facestudio.core.faceshape import FaceAnalysis, FaceShape
+from facestudio.core.params import RetouchParams
+from facestudio.gui.jobs import Job
+
+#: the sliders render on a copy of about this many pixels (performance-notes: 2 MP budget)
+PREVIEW_PIXELS = 2_000_000
+
+
+def preview_of(image: np.ndarray, max_pixels: int = PREVIEW_PIXELS) -> tuple[np.ndarray, float]:
+    """A read-only uint8 copy of ``image`` with at most ``max_pixels``, and its scale.
+
+    Parameters
+    ----------
+    image : (H, W, 3) uint8 or uint16 ndarray
+        The full-resolution photo (not modified).
+
+    Returns
+    -------
+    preview : (h, w, 3) uint8 ndarray, read-only
+    scale : float
+        ``w / W`` (1.0 when the photo is small enough to edit at full size).
+    """
+    h, w = image.shape[:2]
+    scale = min(1.0, float(np.sqrt(max_pixels / float(w * h))))
+    if image.dtype == np.uint16:
+        image = cv2.convertScaleAbs(image, alpha=1.0 / 257.0)
+    if scale < 1.0:
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        out = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        scale = size[0] / w
+    else:
+        out = image.copy()
+    out.setflags(write=False)
+    return out, scale
+
+
+@dataclass
+class Engine:
+    """The core calls the GUI makes; each runs in a worker thread."""
+
+    load: Callable[[Path], Any]  # -> imageio.LoadedImage
+    load_preview: Callable[[Path], tuple[np.ndarray, tuple[int, int]] | None]
+    detect: Callable[[np.ndarray], FaceAnalysis]
+    prepare: Callable[[np.ndarray, Sequence[FaceShape]], Callable[[RetouchParams], np.ndarray]]
+    save: Callable[..., Path]
+
+    def render(self, image: np.ndarray, faces: Sequence[FaceShape], params: RetouchParams) -> np.ndarray:
+        return self.prepare(image, faces)(params)
+
+    @classmethod
+    def default(cls) -> Engine:
+        """The real core (imported on first use)."""
+        from facestudio.core import imageio, landmarks, pipeline
+
+        def load_preview(path: Path) -> tuple[np.ndarray, tuple[int, int]] | None:
+            fast = getattr(imageio, "load_image_for_preview", None)
+            if fast is None:
+                return None
+            result = fast(path, max_pixels=PREVIEW_PIXELS)
+            pixels = result.pixels if hasattr(result, "pixels") else result[0]
+            size = getattr(result, "full_size", None) or (result[1] if isinstance(result, tuple) else None)
+            if size is None:
+                return None
+            return pixels, (int(size[0]), int(size[1]))
+
+        def prepare(image: np.ndarray, faces: Sequence[FaceShape]) -> Callable[[RetouchParams], np.ndarray]:
+            prepared = getattr(pipeline, "PreparedPhoto", None)
+            if prepared is not None:  # caches the skin masks across slider moves
+                return prepared(image, faces).render
+            return lambda params: pipeline.render(image, faces, params)
+
+        return cls(load=imageio.load_image, load_preview=load_preview,
+                   detect=landmarks.detect_faces, prepare=prepare, save=imageio.save_image)
+
+
+class Document:
+    """One open photo.
+
+    Pixel arrays are read-only once set, so render requests can share them with worker threads
+    without copies. ``analysis`` is in full-resolution pixels; :attr:`params` is what the
+    sliders show for this photo.
+    """
+
+    def __init__(self, path: Path, params: RetouchParams, undo_group: QUndoGroup) -> None:
+        self.path = Path(path)
+        self.loaded: Any = None  # imageio.LoadedImage once the full decode is done
+        self.full: np.ndarray | None = None
+        self.full_size: tuple[int, int] | None = None
+        self.preview: np.ndarray | None = None
+        self.preview_scale = 1.0
+        self.preview_is_draft = False
+        self.preview_qimage: QImage | None = None
+        self.analysis: FaceAnalysis | None = None
+        self.params = params
+        self.state = "loading"  # loading -> detecting -> ready (or closed)
+        self.jobs: list[Job] = []
+        self.undo = QUndoStack(undo_group)
+        self.view: dict[str, Any] = {}  # zoom/centre to restore when switching back
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def set_full(self, loaded: Any) -> None:
+        pixels = loaded.pixels
+        if pixels.flags.writeable:
+            pixels = pixels.view()
+            pixels.setflags(write=False)
+        self.loaded = loaded
+        self.full = pixels
+        self.full_size = (pixels.shape[1], pixels.shape[0])
+
+    def cancel_jobs(self) -> None:
+        for job in self.jobs:
+            job.cancel()
+        self.jobs.clear()

@@ -1,0 +1,674 @@
+"""The main window: wires the canvas, the panels, the render controller and the documents.
+
+What belongs here: :class:`MainWindow` — menus, toolbar and shortcuts (built from
+``help.SHORTCUTS``), opening photos (dialog, drag and drop, recent files, film strip), the
+per-photo flow (fast preview, full decode, face detection once per photo, then renders), undo
+through one QUndoStack per photo, the status bar, error messages and saving the settings.
+Pixels are computed elsewhere: the core (through :class:`~facestudio.gui.document.Engine`) in
+worker threads, driven by :class:`~facestudio.gui.render_controller.RenderController` and
+:class:`~facestudio.gui.jobs.JobRunner`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from facestudio.core.faceshape import FaceAnalysis
+from facestudio.core.params import RetouchParams
+from facestudio.gui._qimage import to_qimage
+from facestudio.gui.canvas import ImageCanvas
+from facestudio.gui.commands import DeleteFaceCommand, ParamsCommand
+from facestudio.gui.document import Document, Engine, preview_of
+from facestudio.gui.export_dialog import ExportDialog
+from facestudio.gui.help import SHORTCUTS, AboutDialog, ShortcutsDialog
+from facestudio.gui.jobs import JobRunner, error_message
+from facestudio.gui.overlay import OverlayControls
+from facestudio.gui.render_controller import RenderController, RenderResult, RenderSource
+from facestudio.gui.slider_panel import SliderPanel
+from facestudio.gui.widgets import ActivityBar, FilmStrip
+from facestudio.settings import Settings, config_dir, load_settings, save_settings
+
+log = logging.getLogger(__name__)
+
+OPEN_FILTER = "Photos (*.jpg *.jpeg *.png *.tif *.tiff *.webp *.bmp);;All files (*)"
+
+
+def _load_full(engine: Engine, path: Path) -> tuple[Any, np.ndarray, float, Any, Any]:
+    """Worker: decode at full size, make the preview, its QImage and a thumbnail."""
+    loaded = engine.load(path)
+    preview, scale = preview_of(loaded.pixels)
+    h, w = preview.shape[:2]
+    t = min(1.0, 160.0 / max(w, h))
+    thumb = cv2.resize(preview, (max(1, round(w * t)), max(1, round(h * t))), interpolation=cv2.INTER_AREA)
+    return loaded, preview, scale, to_qimage(preview), to_qimage(thumb)
+
+
+def _load_draft(engine: Engine, path: Path) -> tuple[Any, tuple[int, int]] | None:
+    draft = engine.load_preview(path)
+    return None if draft is None else (to_qimage(draft[0]), draft[1])
+
+
+class MainWindow(QMainWindow):
+    """FaceStudio's window.
+
+    Signals (for tests and the screenshot tool; the UI itself does not need them)
+    -------
+    errorShown(str)
+        A message box with this one-line text was shown.
+    documentReady(object)
+        A photo is decoded and its faces are known.
+    previewShown(object)
+        A fresh preview (RenderResult) is on screen.
+    exported(object)
+        The Path an export wrote.
+    """
+
+    errorShown = Signal(str)
+    documentReady = Signal(object)
+    previewShown = Signal(object)
+    detailShown = Signal(object)
+    exported = Signal(object)
+
+    def __init__(self, settings: Settings | None = None, engine: Engine | None = None,
+                 backends: Mapping[str, Any] | None = None, *, persist: bool = True) -> None:
+        super().__init__()
+        self.setWindowTitle("FaceStudio")
+        self.setAcceptDrops(True)
+        self.settings = settings if settings is not None else load_settings()
+        self.engine = engine or Engine.default()
+        self.backends = dict(backends or {})
+        self.persist = persist
+        self.docs: list[Document] = []
+        self.current: Document | None = None
+        self._face_cache: dict[tuple[str, int, int], FaceAnalysis] = {}
+        self._tasks: dict[str, tuple[str, Any]] = {}
+        self._last_params_cmd: ParamsCommand | None = None
+        self._idle_message = "Open a photo to start (Ctrl+O)."
+
+        self.undo_group = QUndoGroup(self)
+        self.runner = JobRunner(parent=self)
+        self.controller = RenderController(self.engine.prepare, parent=self)
+        self.canvas = ImageCanvas(self)
+        self.canvas.overlay.set_visible(self.settings.show_landmarks)
+        for group in self.settings.hidden_groups:
+            if group in self.canvas.overlay._groups:
+                self.canvas.overlay.set_group_visible(group, False)
+        self.panel = SliderPanel(self.settings.last_params)
+        self.overlay_controls = OverlayControls(self.canvas.overlay)
+        self.panel.add_section(self.overlay_controls, "Faces and landmarks")
+        self.filmstrip = FilmStrip(self)
+        self.filmstrip.setVisible(False)
+        self.activity = ActivityBar(self)
+        self.view_label = QLabel("", self)
+
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.filmstrip)
+        self.setCentralWidget(central)
+        dock = QDockWidget("Adjust", self)
+        dock.setObjectName("adjust_dock")
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        scroll = QScrollArea(dock)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.panel)
+        scroll.setMinimumWidth(280)
+        dock.setWidget(scroll)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.statusBar().addWidget(self.activity, 1)
+        self.statusBar().addPermanentWidget(self.view_label)
+
+        self._detail_timer = QTimer(self)
+        self._detail_timer.setSingleShot(True)
+        self._detail_timer.setInterval(150)
+        self._detail_timer.timeout.connect(self._request_detail)
+
+        self._build_actions()
+        self._connect()
+        self._restore_geometry()
+        self._update_actions()
+        self._update_status()
+        QApplication.instance().installEventFilter(self)
+
+    # -- construction ----------------------------------------------------------------------------
+    def _action(self, key: str, slot: Any, *, checkable: bool = False) -> QAction:
+        text, keys, tip = SHORTCUTS[key]
+        action = QAction(text, self)
+        action.setObjectName(f"action_{key}")
+        if keys:
+            action.setShortcut(QKeySequence(keys))
+        action.setStatusTip(tip)
+        action.setToolTip(f"{text.replace('&', '').rstrip('…')} ({keys})" if keys else tip)
+        action.setCheckable(checkable)
+        (action.toggled if checkable else action.triggered).connect(slot)
+        self.addAction(action)  # shortcuts work whatever has focus
+        self.actions_by_name[key] = action
+        return action
+
+    def _build_actions(self) -> None:
+        self.actions_by_name: dict[str, QAction] = {}
+        a = self._action
+        a("open", self.open_dialog)
+        a("export", self.export_dialog)
+        a("close", self.close_current)
+        a("quit", self.close)
+        self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence(SHORTCUTS["undo"][1]))
+        self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence(SHORTCUTS["redo"][1]), QKeySequence("Ctrl+Y")])
+        for act, short in ((self.undo_action, "Undo"), (self.redo_action, "Redo")):
+            act.setIconText(short)  # the toolbar keeps a short label; the menu says what is undone
+            self.addAction(act)
+        self.actions_by_name["undo"], self.actions_by_name["redo"] = self.undo_action, self.redo_action
+        a("reset_all", self.panel.reset_all)
+        a("delete_face", self.delete_selected_face)
+        a("all_faces", lambda: self.select_face(None))
+        modes = QActionGroup(self)
+        for key, mode in (("mode_split", "split"), ("mode_side", "side"), ("mode_after", "after")):
+            act = a(key, lambda on, m=mode: on and self.canvas.set_mode(m), checkable=True)
+            modes.addAction(act)
+        self.actions_by_name["mode_split"].setChecked(True)
+        a("landmarks", self.canvas.overlay.set_visible, checkable=True)
+        self.actions_by_name["landmarks"].setChecked(self.canvas.overlay.is_visible())
+        a("zoom_fit", self.canvas.zoom_fit)
+        a("zoom_100", self.canvas.zoom_100)
+        a("zoom_in", lambda: self.canvas.zoom_by(1.25))
+        self.actions_by_name["zoom_in"].setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
+        a("zoom_out", lambda: self.canvas.zoom_by(0.8))
+        a("next_photo", lambda: self._step_photo(1))
+        a("prev_photo", lambda: self._step_photo(-1))
+        a("shortcuts", lambda: ShortcutsDialog(self).exec())
+        about = QAction("&About FaceStudio", self)
+        about.triggered.connect(lambda: AboutDialog(self).exec())
+
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        m.addAction(self.actions_by_name["open"])
+        self.recent_menu = m.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        m.addAction(self.actions_by_name["export"])
+        m.addSeparator()
+        m.addAction(self.actions_by_name["close"])
+        m.addAction(self.actions_by_name["quit"])
+        m = mb.addMenu("&Edit")
+        for key in ("undo", "redo", None, "reset_all", "all_faces", "delete_face"):
+            m.addSeparator() if key is None else m.addAction(self.actions_by_name[key])
+        m = mb.addMenu("&View")
+        for key in ("mode_split", "mode_side", "mode_after", None, "landmarks", None, "zoom_fit",
+                    "zoom_100", "zoom_in", "zoom_out", None, "next_photo", "prev_photo"):
+            m.addSeparator() if key is None else m.addAction(self.actions_by_name[key])
+        m = mb.addMenu("&Help")
+        m.addAction(self.actions_by_name["shortcuts"])
+        m.addAction(about)
+
+        tb = self.addToolBar("Main")
+        tb.setObjectName("main_toolbar")
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for key in ("open", "export", None, "undo", "redo", None, "mode_split", "mode_side", "mode_after"):
+            tb.addSeparator() if key is None else tb.addAction(self.actions_by_name[key])
+        self.compare_button = QToolButton(self)
+        self.compare_button.setText("Before")
+        self.compare_button.setToolTip("Hold to see the original (or hold \\)")
+        self.compare_button.pressed.connect(lambda: self.canvas.set_holding(True))
+        self.compare_button.released.connect(lambda: self.canvas.set_holding(False))
+        tb.addWidget(self.compare_button)
+        tb.addSeparator()
+        for key in ("zoom_fit", "zoom_100", None, "landmarks"):
+            tb.addSeparator() if key is None else tb.addAction(self.actions_by_name[key])
+        self.actions_by_name["zoom_fit"].setIconText("Fit")
+        self.actions_by_name["zoom_100"].setIconText("100 %")
+        self.actions_by_name["landmarks"].setIconText("Landmarks")
+        self.actions_by_name["mode_after"].setIconText("Result")
+
+    def _connect(self) -> None:
+        self.panel.paramsChanged.connect(self._on_params_changed)
+        self.panel.editFinished.connect(self._on_edit_finished)
+        self.controller.previewReady.connect(self._on_preview)
+        self.controller.detailReady.connect(self._on_detail)
+        self.controller.renderFailed.connect(self.show_error)
+        self.controller.busyChanged.connect(self._on_render_busy)
+        self.canvas.viewChanged.connect(self._detail_timer.start)
+        self.canvas.zoomChanged.connect(lambda _z: self._update_view_label())
+        self.canvas.faceClicked.connect(self.select_face)
+        self.canvas.overlay.changed.connect(self._sync_landmark_action)
+        self.overlay_controls.faceChosen.connect(self.select_face)
+        self.overlay_controls.deleteRequested.connect(self.delete_face)
+        self.filmstrip.chosen.connect(lambda row: self.set_current(self.docs[row]))
+
+    def _sync_landmark_action(self) -> None:
+        act = self.actions_by_name["landmarks"]
+        if act.isChecked() != self.canvas.overlay.is_visible():
+            act.setChecked(self.canvas.overlay.is_visible())
+
+    # -- geometry and settings -------------------------------------------------------------------
+    def _qsettings(self) -> QSettings:
+        # an INI file beside settings.json, so $FACESTUDIO_CONFIG_DIR isolates tests completely
+        return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+    def _restore_geometry(self) -> None:
+        self.resize(1400, 900)
+        if not self.persist:
+            return
+        qs = self._qsettings()
+        geometry = qs.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = qs.value("state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def save_state(self) -> None:
+        """Remember parameters, overlay choices and (in QSettings) the window geometry."""
+        s = self.settings
+        s.last_params = (self.current.params if self.current else self.panel.params()).replace(face=None)
+        s.show_landmarks = self.canvas.overlay.is_visible()
+        s.hidden_groups = [g for g in self.canvas.overlay._groups if not self.canvas.overlay.group_visible(g)]
+        if not self.persist:
+            return
+        try:
+            save_settings(s)
+            qs = self._qsettings()
+            qs.setValue("geometry", self.saveGeometry())
+            qs.setValue("state", self.saveState())
+            qs.sync()
+        except OSError as exc:
+            log.warning("could not save settings: %s", exc)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_state()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        for doc in self.docs:
+            doc.cancel_jobs()
+        self.controller.shutdown()
+        self.runner.shutdown()
+        super().closeEvent(event)
+
+    # -- opening ---------------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        folder = self.settings.last_folder or str(Path.home())
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open photos", folder, OPEN_FILTER)
+        if paths:
+            self.open_paths(paths)
+
+    def open_paths(self, paths: Iterable[str | os.PathLike[str]]) -> list[Document]:
+        """Open photos (each once); the last becomes current. Returns the documents."""
+        opened = []
+        for raw in paths:
+            path = Path(raw).expanduser()
+            existing = next((d for d in self.docs if d.path.resolve() == path.resolve()), None)
+            if existing is not None:
+                opened.append(existing)
+                continue
+            doc = Document(path, self.settings.last_params.replace(face=None), self.undo_group)
+            self.docs.append(doc)
+            self.filmstrip.add_photo(doc.name)
+            self._start_load(doc)
+            opened.append(doc)
+        self.filmstrip.setVisible(len(self.docs) > 1)
+        if opened:
+            self.set_current(opened[-1])
+        return opened
+
+    def _start_load(self, doc: Document) -> None:
+        self._begin_task(f"load:{id(doc)}", f"Loading {doc.name}…", lambda d=doc: self.close_document(d))
+        doc.jobs.append(self.runner.submit(
+            "draft", _load_draft, self.engine, doc.path,
+            on_done=lambda r, d=doc: self._on_draft(d, r), on_error=lambda e: None))
+        doc.jobs.append(self.runner.submit(
+            "load", _load_full, self.engine, doc.path,
+            on_done=lambda r, d=doc: self._on_loaded(d, r),
+            on_error=lambda e, d=doc: self._on_load_failed(d, e)))
+
+    def _on_draft(self, doc: Document, result: tuple[Any, tuple[int, int]] | None) -> None:
+        if result is None or doc.preview_qimage is not None or doc not in self.docs:
+            return
+        doc.preview_qimage, doc.full_size = result
+        doc.preview_is_draft = True
+        if doc is self.current:
+            self.canvas.set_photo(doc.preview_qimage, doc.full_size)
+
+    def _on_loaded(self, doc: Document, result: tuple) -> None:
+        if doc not in self.docs:
+            return
+        loaded, preview, scale, qimage, thumb = result
+        had_draft = doc.preview_is_draft
+        doc.set_full(loaded)
+        doc.preview, doc.preview_scale, doc.preview_qimage = preview, scale, qimage
+        doc.preview_is_draft = False
+        self.filmstrip.set_thumbnail(self.docs.index(doc), thumb)
+        self._end_task(f"load:{id(doc)}")
+        self.settings.add_recent(doc.path)
+        if doc is self.current:
+            self.canvas.set_photo(qimage, doc.full_size, keep_view=had_draft)
+        self._start_detect(doc)
+
+    def _on_load_failed(self, doc: Document, exc: BaseException) -> None:
+        self._end_task(f"load:{id(doc)}")
+        self.close_document(doc)
+        self.show_error(error_message(exc, f"opening {doc.name}"))
+
+    def _face_key(self, doc: Document) -> tuple[str, int, int] | None:
+        try:
+            st = doc.path.stat()
+        except OSError:
+            return None
+        return (str(doc.path.resolve()), st.st_mtime_ns, st.st_size)
+
+    def _start_detect(self, doc: Document) -> None:
+        key = self._face_key(doc)
+        if key is not None and key in self._face_cache:
+            self._on_detected(doc, self._face_cache[key])
+            return
+        doc.state = "detecting"
+        self._begin_task(f"detect:{id(doc)}", f"Detecting faces in {doc.name}…",
+                         lambda d=doc: self._on_detected(d, None))
+        doc.jobs.append(self.runner.submit(
+            "detect", self.engine.detect, doc.full,
+            on_done=lambda a, d=doc, k=key: self._on_detected(d, a, k),
+            on_error=lambda e, d=doc: self._on_detect_failed(d, e)))
+
+    def _on_detected(self, doc: Document, analysis: FaceAnalysis | None,
+                     key: tuple[str, int, int] | None = None) -> None:
+        if doc not in self.docs or doc.state == "ready":
+            return
+        self._end_task(f"detect:{id(doc)}")
+        if analysis is None:  # cancelled or failed: edit without faces (nothing to retouch)
+            doc.cancel_jobs()
+            assert doc.full_size is not None
+            analysis = FaceAnalysis(doc.full_size[0], doc.full_size[1], ())
+        elif key is not None:
+            self._face_cache[key] = analysis
+        doc.analysis = analysis
+        doc.state = "ready"
+        doc.jobs.clear()
+        n = len(analysis.faces)
+        self._idle_message = (f"{doc.name}: {n} face{'s' if n != 1 else ''} found." if n else
+                              f"{doc.name}: no face found; the sliders have nothing to work on.")
+        if doc is self.current:
+            self._show_document(doc)
+        self._update_actions()
+        self._update_status()
+        self.documentReady.emit(doc)
+
+    def _on_detect_failed(self, doc: Document, exc: BaseException) -> None:
+        self.show_error(error_message(exc, f"finding faces in {doc.name}"))
+        self._on_detected(doc, None)
+
+    # -- documents -------------------------------------------------------------------------------
+    def set_current(self, doc: Document | None) -> None:
+        if doc is self.current:
+            return
+        if self.current is not None:
+            self.current.view = {"zoom": self.canvas.zoom(), "center": self.canvas.center(),
+                                 "fit": self.canvas.is_fit()}
+        self.current = doc
+        if doc is not None:
+            self.filmstrip.select_silently(self.docs.index(doc))
+            self.undo_group.setActiveStack(doc.undo)
+            self.setWindowTitle(f"{doc.name} — FaceStudio")
+        else:
+            self.undo_group.setActiveStack(None)
+            self.setWindowTitle("FaceStudio")
+        self._show_document(doc)
+        self._update_actions()
+
+    def _show_document(self, doc: Document | None) -> None:
+        """Put ``doc`` on screen: canvas, overlay, sliders and the render source."""
+        if doc is None:
+            self.canvas.set_photo(None, None)
+            self.canvas.overlay.set_analysis(None)
+            self.controller.set_source(None, None, self.panel.params())
+            return
+        same_photo = self.canvas.full_size() == doc.full_size and doc.full_size is not None
+        self.canvas.set_photo(doc.preview_qimage, doc.full_size, keep_view=same_photo)
+        if doc.view and not doc.view.get("fit", True) and not same_photo:
+            self.canvas.set_zoom(doc.view["zoom"])
+            self.canvas.pan_by(0, 0)
+        self.panel.set_params(doc.params)
+        self.canvas.overlay.set_analysis(doc.analysis)
+        self.canvas.overlay.set_selected(doc.params.face)
+        if doc.state == "ready" and doc.preview is not None:
+            assert doc.full_size is not None
+            source = RenderSource(doc.preview, doc.preview_scale, doc.full, doc.full_size)
+            self.controller.set_source(source, doc.analysis, doc.params)
+        else:
+            self.controller.set_source(None, None, doc.params)
+        self._update_view_label()
+
+    def close_current(self) -> None:
+        if self.current is not None:
+            self.close_document(self.current)
+
+    def close_document(self, doc: Document) -> None:
+        if doc not in self.docs:
+            return
+        doc.cancel_jobs()
+        for key in (f"load:{id(doc)}", f"detect:{id(doc)}"):
+            self._end_task(key)
+        row = self.docs.index(doc)
+        self.docs.pop(row)
+        self.filmstrip.takeItem(row)
+        self.undo_group.removeStack(doc.undo)
+        self.filmstrip.setVisible(len(self.docs) > 1)
+        if doc is self.current:
+            self.current = None
+            self.set_current(self.docs[min(row, len(self.docs) - 1)] if self.docs else None)
+            if not self.docs:
+                self._idle_message = "Open a photo to start (Ctrl+O)."
+        self._update_actions()
+        self._update_status()
+
+    def _step_photo(self, step: int) -> None:
+        if self.current is not None and len(self.docs) > 1:
+            i = (self.docs.index(self.current) + step) % len(self.docs)
+            self.set_current(self.docs[i])
+
+    # -- edits (every one goes through the undo stack) -------------------------------------------
+    def apply_edit(self, doc: Document, params: RetouchParams, analysis: FaceAnalysis | None = None) -> None:
+        """Called by the undo commands: make ``doc`` show ``params`` (and ``analysis``)."""
+        if analysis is not None:
+            doc.analysis = analysis
+        doc.params = params
+        if doc is not self.current:
+            return
+        self.panel.set_params(params)
+        if analysis is not None:
+            self.canvas.overlay.set_analysis(analysis)
+            self.controller.set_analysis(analysis)
+        self.canvas.overlay.set_selected(params.face)
+        self.canvas.clear_detail(after_only=True)
+        self.controller.set_params(params)
+
+    def _on_params_changed(self, new: RetouchParams) -> None:
+        doc = self.current
+        if doc is None:
+            self.settings.last_params = new
+            return
+        old = doc.params
+        changed = [name for name in new.to_dict() if getattr(new, name) != getattr(old, name)]
+        if not changed:
+            return
+        key = changed[0] if len(changed) == 1 else "*"
+        cmd = ParamsCommand(self, doc, old, new, key)
+        doc.undo.push(cmd)
+        self._last_params_cmd = cmd
+        if key == "*":
+            self._detail_timer.start()
+
+    def _on_edit_finished(self, name: str) -> None:
+        if self._last_params_cmd is not None:
+            self._last_params_cmd.close()
+            self._last_params_cmd = None
+        self.controller.flush()
+        self._request_detail()  # the user let go: full quality where it shows
+
+    def select_face(self, index: int | None) -> None:
+        doc = self.current
+        if doc is None or doc.analysis is None or index == doc.params.face:
+            return
+        if index is not None and not 0 <= index < len(doc.analysis.faces):
+            return
+        doc.undo.push(ParamsCommand(self, doc, doc.params, doc.params.replace(face=index), "face"))
+
+    def delete_face(self, index: int) -> None:
+        doc = self.current
+        if doc is None or doc.analysis is None or not 0 <= index < len(doc.analysis.faces):
+            return
+        doc.undo.push(DeleteFaceCommand(self, doc, index))
+
+    def delete_selected_face(self) -> None:
+        if self.current is not None and self.current.params.face is not None:
+            self.delete_face(self.current.params.face)
+
+    # -- renders ---------------------------------------------------------------------------------
+    def _on_preview(self, result: RenderResult) -> None:
+        self.canvas.set_after(result.after)
+        self._render_ms = result.seconds * 1000.0
+        self._update_status()
+        self._detail_timer.start()
+        self.previewShown.emit(result)
+
+    def _request_detail(self) -> None:
+        region = self.canvas.visible_region()
+        if region is None or self.current is None or self.current.state != "ready":
+            return
+        if self.controller.request_detail(region, self.canvas.zoom()) is None:
+            if self.current.preview_scale * 1.05 >= self.canvas.zoom():
+                self.canvas.clear_detail()
+
+    def _on_detail(self, result: RenderResult) -> None:
+        assert result.request.region is not None
+        self.canvas.set_detail(result.request.region, result.before, result.after)
+        self.detailShown.emit(result)
+
+    def _on_render_busy(self, busy: bool) -> None:
+        if busy:
+            self._begin_task("render", "Rendering…", None)
+        else:
+            self._end_task("render")
+
+    # -- export ----------------------------------------------------------------------------------
+    def export_dialog(self) -> ExportDialog | None:
+        doc = self.current
+        if doc is None or doc.state != "ready":
+            return None
+        dialog = ExportDialog(doc, self.engine, self.runner, self.settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.stageChanged.connect(lambda text: self._begin_task("export", text, dialog.reject))
+        dialog.finished.connect(lambda _r: self._end_task("export"))
+        dialog.exported.connect(self._on_exported)
+        dialog.open()
+        return dialog
+
+    def _on_exported(self, path: Path) -> None:
+        self._idle_message = f"Exported {path.name} to {path.parent}"
+        self._update_status()
+        self.exported.emit(path)
+
+    # -- status, messages ------------------------------------------------------------------------
+    def _begin_task(self, key: str, message: str, on_cancel: Any) -> None:
+        self._tasks.pop(key, None)
+        self._tasks[key] = (message, on_cancel)
+        self._update_status()
+
+    def _end_task(self, key: str) -> None:
+        if self._tasks.pop(key, None) is not None:
+            self._update_status()
+
+    def _update_status(self) -> None:
+        if self._tasks:
+            message, on_cancel = next(reversed(self._tasks.values()))
+            self.activity.show_busy(message, on_cancel)
+            return
+        extra = ""
+        if getattr(self, "_render_ms", None) is not None and self.current is not None:
+            extra = f"  Preview rendered in {self._render_ms:.0f} ms."
+        self.activity.show_idle(self._idle_message + extra)
+
+    def _update_view_label(self) -> None:
+        size = self.canvas.full_size()
+        if size is None:
+            self.view_label.setText("")
+            return
+        self.view_label.setText(f"{size[0]} × {size[1]}   {self.canvas.zoom() * 100:.0f} %")
+
+    def _update_actions(self) -> None:
+        ready = self.current is not None and self.current.state == "ready"
+        for key in ("export", "reset_all", "delete_face", "all_faces"):
+            self.actions_by_name[key].setEnabled(ready)
+        self.actions_by_name["close"].setEnabled(self.current is not None)
+
+    def show_error(self, message: str) -> None:
+        """A one-line message in a (non-blocking) message box; the window carries on."""
+        log.info("error shown: %s", message)
+        box = QMessageBox(QMessageBox.Icon.Warning, "FaceStudio", message, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.errorShown.emit(message)
+
+    def is_idle(self) -> bool:
+        """Nothing loading, detecting or rendering, and the preview shows the current state."""
+        return (not self._tasks and not self.controller.is_busy() and not self.controller.pending()
+                and all(d.state == "ready" for d in self.docs))
+
+    # -- drag and drop, recent files, hold-to-compare key ----------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = [p for p in self.settings.recent_files if Path(p).exists()]
+        for p in recent:
+            act = self.recent_menu.addAction(Path(p).name)
+            act.setToolTip(p)
+            act.triggered.connect(lambda _=False, path=p: self.open_paths([path]))
+        if not recent:
+            self.recent_menu.addAction("No recent photos").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list", self._clear_recent)
+
+    def _clear_recent(self) -> None:
+        self.settings.recent_files.clear()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        """Hold-to-compare on the backslash key while this window has the keyboard."""
+        et = event.type()
+        if et in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and isinstance(obj, QWidget) \
+                and obj.window() is self and event.key() == Qt.Key.Key_Backslash:
+            if not event.isAutoRepeat():
+                self.canvas.set_holding(et == QEvent.Type.KeyPress)
+            return True
+        return super().eventFilter(obj, event)

@@ -1,0 +1,240 @@
+"""The landmark overlay: the 90 points of every face, by group, numbered and selectable.
+
+What belongs here: :class:`LandmarkOverlay` (a small model the canvas paints: which faces,
+which groups are shown, which face is selected, and how to hit-test a click) and
+:class:`OverlayControls` (the toggles per display group and for all, the face chooser and the
+"Delete face" button). Groups and their order come from ``faceshape.DISPLAY_GROUPS``; each has
+its own colour. Points are in full-resolution photo pixels; the canvas passes a mapping to
+widget coordinates, so the overlay never knows about zoom or high-DPI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLabel, QPushButton, QWidget
+
+from facestudio.core.faceshape import DISPLAY_GROUPS, GROUP_SLICES, FaceAnalysis
+
+#: one colour per display group (distinct on skin, sky and dark hair)
+GROUP_COLORS: dict[str, QColor] = {
+    "contour": QColor(255, 214, 0),
+    "brows": QColor(255, 120, 40),
+    "eyes": QColor(0, 220, 255),
+    "nose": QColor(120, 255, 80),
+    "mouth": QColor(255, 60, 160),
+    "pupils": QColor(255, 255, 255),
+}
+GROUP_LABELS = {"contour": "Contour", "brows": "Brows", "eyes": "Eyes", "nose": "Nose",
+                "mouth": "Mouth", "pupils": "Pupils"}
+#: groups drawn as closed outlines (the rest as open polylines, pupils as dots only)
+_CLOSED = {"left_eye", "right_eye", "mouth"}
+_OPEN = {"face_profile", "left_eye_brow", "right_eye_brow"}
+
+
+class LandmarkOverlay(QObject):
+    """What the overlay shows; painted by the canvas through :meth:`paint`."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._analysis: FaceAnalysis | None = None
+        self._visible = True
+        self._groups = {name: True for name in DISPLAY_GROUPS}
+        self._selected: int | None = None
+        #: points drawn per face in the last paint (tests and the status bar read it)
+        self.last_paint_counts: dict[int, int] = {}
+
+    def analysis(self) -> FaceAnalysis | None:
+        return self._analysis
+
+    def set_analysis(self, analysis: FaceAnalysis | None) -> None:
+        self._analysis = analysis
+        if self._selected is not None and (analysis is None or self._selected >= len(analysis.faces)):
+            self._selected = None
+        self.changed.emit()
+
+    def is_visible(self) -> bool:
+        return self._visible
+
+    def set_visible(self, on: bool) -> None:
+        if on != self._visible:
+            self._visible = on
+            self.changed.emit()
+
+    def group_visible(self, name: str) -> bool:
+        return self._groups[name]
+
+    def set_group_visible(self, name: str, on: bool) -> None:
+        if name not in self._groups:
+            raise KeyError(f"unknown display group {name!r}")
+        if self._groups[name] != on:
+            self._groups[name] = on
+            self.changed.emit()
+
+    def selected(self) -> int | None:
+        return self._selected
+
+    def set_selected(self, index: int | None) -> None:
+        if index != self._selected:
+            self._selected = index
+            self.changed.emit()
+
+    def face_at(self, x: float, y: float) -> int | None:
+        """The face whose landmark box (padded 15 %) contains (x, y); the smallest one wins."""
+        if self._analysis is None:
+            return None
+        best: tuple[float, int] | None = None
+        for i, face in enumerate(self._analysis.faces):
+            x0, y0, x1, y1 = face.bbox()
+            px, py = 0.15 * (x1 - x0), 0.15 * (y1 - y0)
+            if x0 - px <= x <= x1 + px and y0 - py <= y <= y1 + py:
+                area = face.area()
+                if best is None or area < best[0]:
+                    best = (area, i)
+        return None if best is None else best[1]
+
+    def paint(self, p: QPainter, to_widget: Callable[[np.ndarray], np.ndarray], scale: float) -> None:
+        """Draw every face: outlines, points by group colour, a numbered tag, the selection."""
+        self.last_paint_counts = {}
+        if self._analysis is None or not self._visible:
+            return
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for i, face in enumerate(self._analysis.faces):
+            dim = self._selected is not None and i != self._selected
+            count = 0
+            for group, parts in DISPLAY_GROUPS.items():
+                if not self._groups[group]:
+                    continue
+                color = QColor(GROUP_COLORS[group])
+                if dim:
+                    color.setAlpha(110)
+                for part in parts:
+                    pts = to_widget(face.points[GROUP_SLICES[part]])
+                    poly = QPolygonF([QPointF(float(x), float(y)) for x, y in pts])
+                    if part in _CLOSED or part in _OPEN:
+                        line = QColor(color)
+                        line.setAlpha(120 if not dim else 60)
+                        p.setPen(QPen(line, 1.0))
+                        p.setBrush(Qt.BrushStyle.NoBrush)
+                        if part in _CLOSED:
+                            p.drawPolygon(poly)
+                        else:
+                            p.drawPolyline(poly)
+                    radius = 2.4 if part not in ("left_pupil", "right_pupil") else 3.2
+                    p.setPen(QPen(QColor(0, 0, 0, 160 if not dim else 80), 0.8))
+                    p.setBrush(color)
+                    for pt in poly:
+                        p.drawEllipse(pt, radius, radius)
+                    count += len(poly)
+            self.last_paint_counts[i] = count
+            self._paint_tag(p, i, to_widget(np.array(face.bbox()).reshape(2, 2)), selected=i == self._selected)
+        p.restore()
+
+    def _paint_tag(self, p: QPainter, index: int, box: np.ndarray, *, selected: bool) -> None:
+        (x0, y0), (x1, y1) = box
+        if selected:
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(QColor(255, 255, 255, 220), 1.5, Qt.PenStyle.DashLine))
+            p.drawRect(QRectF(QPointF(x0, y0), QPointF(x1, y1)).adjusted(-6, -6, 6, 6))
+        font = QFont(p.font())
+        font.setBold(True)
+        p.setFont(font)
+        text = str(index + 1)
+        side = max(18.0, p.fontMetrics().horizontalAdvance(text) + 10.0)
+        tag = QRectF(x0 - 6 - side, y0 - 6 - side, side, side)
+        p.setPen(QPen(QColor(0, 0, 0, 180), 1))
+        p.setBrush(QColor(255, 214, 0) if selected else QColor(30, 30, 30, 200))
+        p.drawEllipse(tag)
+        p.setPen(QColor(0, 0, 0) if selected else QColor(255, 255, 255))
+        p.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
+
+
+class OverlayControls(QWidget):
+    """Toggles for the overlay and the per-face tools.
+
+    Signals
+    -------
+    faceChosen(object)
+        The user picked a face in the list (index) or "All faces" (None).
+    deleteRequested(int)
+        "Delete face" for the chosen face (a false detection).
+    """
+
+    faceChosen = Signal(object)
+    deleteRequested = Signal(int)
+
+    def __init__(self, overlay: LandmarkOverlay, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.overlay = overlay
+        grid = QGridLayout(self)
+        self.show_all = QCheckBox("Show landmarks", self)
+        self.show_all.setObjectName("show_landmarks")
+        self.show_all.setChecked(overlay.is_visible())
+        self.show_all.toggled.connect(overlay.set_visible)
+        grid.addWidget(self.show_all, 0, 0, 1, 2)
+        self.group_boxes: dict[str, QCheckBox] = {}
+        for n, name in enumerate(DISPLAY_GROUPS):
+            box = QCheckBox(GROUP_LABELS.get(name, name), self)
+            box.setChecked(overlay.group_visible(name))
+            c = GROUP_COLORS[name]
+            box.setStyleSheet(f"QCheckBox::indicator:checked {{ background: rgb({c.red()},{c.green()},"
+                              f"{c.blue()}); border: 1px solid #333; }}")
+            box.toggled.connect(lambda on, g=name: overlay.set_group_visible(g, on))
+            self.group_boxes[name] = box
+            grid.addWidget(box, 1 + n // 2, n % 2)
+        row = 1 + (len(DISPLAY_GROUPS) + 1) // 2
+        grid.addWidget(QLabel("Edit faces:", self), row, 0)
+        self.face_combo = QComboBox(self)
+        self.face_combo.setObjectName("face_combo")
+        self.face_combo.setToolTip("Apply the sliders to every face or to one (click a face in the photo)")
+        self.face_combo.activated.connect(self._on_activated)
+        grid.addWidget(self.face_combo, row, 1)
+        self.delete_button = QPushButton("Delete face", self)
+        self.delete_button.setToolTip("Remove the selected face (a false detection) - Del")
+        self.delete_button.clicked.connect(self._on_delete)
+        grid.addWidget(self.delete_button, row + 1, 0, 1, 2)
+        self.info = QLabel("", self)
+        self.info.setWordWrap(True)
+        grid.addWidget(self.info, row + 2, 0, 1, 2)
+        grid.setRowStretch(row + 3, 1)
+        overlay.changed.connect(self.refresh)
+        self.refresh()
+
+    def set_all_visible(self, on: bool) -> None:
+        self.show_all.setChecked(on)
+
+    def refresh(self) -> None:
+        """Bring the face list, the selection and the toggles in line with the overlay."""
+        analysis = self.overlay.analysis()
+        n = len(analysis.faces) if analysis else 0
+        self.face_combo.blockSignals(True)
+        self.face_combo.clear()
+        self.face_combo.addItem("All faces", None)
+        for i in range(n):
+            self.face_combo.addItem(f"Face {i + 1}", i)
+        sel = self.overlay.selected()
+        self.face_combo.setCurrentIndex(0 if sel is None else sel + 1)
+        self.face_combo.blockSignals(False)
+        self.face_combo.setEnabled(n > 0)
+        self.delete_button.setEnabled(sel is not None)
+        self.show_all.setChecked(self.overlay.is_visible())
+        for name, box in self.group_boxes.items():
+            box.setEnabled(self.overlay.is_visible())
+        if analysis is None:
+            self.info.setText("")
+        else:
+            self.info.setText(f"{n} face{'s' if n != 1 else ''} found. Click a face to edit it alone.")
+
+    def _on_activated(self, row: int) -> None:
+        self.faceChosen.emit(self.face_combo.itemData(row))
+
+    def _on_delete(self) -> None:
+        sel = self.overlay.selected()
+        if sel is not None:
+            self.deleteRequested.emit(sel)
