@@ -103,6 +103,7 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--landmarks", action=argparse.BooleanOptionalAction, default=None,
                    help="show or hide the landmark overlay")
     p.add_argument("--zoom", help="'fit', or a percentage such as 100")
+    p.add_argument("--center", help="photo point X,Y to centre the view on (with --zoom)")
     p.add_argument("--size", default="1500x950", help="window size WxH (default 1500x950)")
     p.add_argument("--face", type=int, help="select one face (0-based) for per-face edits")
     return p.parse_args(argv)
@@ -131,6 +132,9 @@ def _configure(window: MainWindow, ns: argparse.Namespace) -> None:
             window.select_face(ns.face)
         if ns.zoom and ns.zoom != "fit":
             window.canvas.set_zoom(float(ns.zoom) / 100.0)
+        if ns.center:
+            x, y = (float(v) for v in ns.center.split(","))
+            window.canvas.center_on(x, y)
         if ns.screenshot:
             _when_idle(window, lambda: _shoot(window, ns.screenshot))
 

@@ -229,6 +229,13 @@ class ImageCanvas(QWidget):
         self._clamp_center()
         self._view_changed()
 
+    def center_on(self, x: float, y: float) -> None:
+        """Put the photo point (x, y) at the centre of the view."""
+        self._center = QPointF(x, y)
+        self._fit = False
+        self._clamp_center()
+        self._view_changed()
+
     def center(self) -> QPointF:
         return QPointF(self._center)
 
@@ -392,8 +399,11 @@ class ImageCanvas(QWidget):
         p.setFont(font)
         fm = p.fontMetrics()
         w, h = fm.horizontalAdvance(text) + 12, fm.height() + 6
-        x = pane.left() + 8 if left else pane.right() - 8 - w
-        box = QRectF(x, pane.top() + 8, w, h)
+        area = self.image_rect_in(pane).intersected(pane)  # label the photo, not the backdrop
+        if area.width() < 2 * w + 24 or area.height() < h + 16:
+            area = pane
+        x = area.left() + 8 if left else area.right() - 8 - w
+        box = QRectF(x, area.top() + 8, w, h)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(0, 0, 0, 140))

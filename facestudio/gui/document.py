@@ -25,6 +25,8 @@ from facestudio.gui.jobs import Job
 
 #: the sliders render on a copy of about this many pixels (performance-notes: 2 MP budget)
 PREVIEW_PIXELS = 2_000_000
+#: longest side of the fast first picture shown while the full decode runs
+DRAFT_SIDE = 1600
 
 
 def preview_of(image: np.ndarray, max_pixels: int = PREVIEW_PIXELS) -> tuple[np.ndarray, float]:
@@ -74,15 +76,10 @@ class Engine:
         from facestudio.core import imageio, landmarks, pipeline
 
         def load_preview(path: Path) -> tuple[np.ndarray, tuple[int, int]] | None:
-            fast = getattr(imageio, "load_image_for_preview", None)
-            if fast is None:
-                return None
-            result = fast(path, max_pixels=PREVIEW_PIXELS)
-            pixels = result.pixels if hasattr(result, "pixels") else result[0]
-            size = getattr(result, "full_size", None) or (result[1] if isinstance(result, tuple) else None)
-            if size is None:
-                return None
-            return pixels, (int(size[0]), int(size[1]))
+            # a reduced decode (libjpeg's 1/2-1/8 scaling) for the first paint; its own size
+            # stands in for the photo's until the full decode arrives
+            draft = imageio.load_image_for_preview(path, max_side=DRAFT_SIDE)
+            return draft.pixels, draft.size
 
         def prepare(image: np.ndarray, faces: Sequence[FaceShape]) -> Callable[[RetouchParams], np.ndarray]:
             prepared = getattr(pipeline, "PreparedPhoto", None)

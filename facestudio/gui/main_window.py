@@ -256,7 +256,7 @@ class MainWindow(QMainWindow):
         self.canvas.overlay.changed.connect(self._sync_landmark_action)
         self.overlay_controls.faceChosen.connect(self.select_face)
         self.overlay_controls.deleteRequested.connect(self.delete_face)
-        self.filmstrip.chosen.connect(lambda row: self.set_current(self.docs[row]))
+        self.filmstrip.chosen.connect(self._on_strip_chosen)
 
     def _sync_landmark_action(self) -> None:
         act = self.actions_by_name["landmarks"]
@@ -472,7 +472,7 @@ class MainWindow(QMainWindow):
             self._end_task(key)
         row = self.docs.index(doc)
         self.docs.pop(row)
-        self.filmstrip.takeItem(row)
+        self.filmstrip.remove_photo(row)
         self.undo_group.removeStack(doc.undo)
         self.filmstrip.setVisible(len(self.docs) > 1)
         if doc is self.current:
@@ -482,6 +482,10 @@ class MainWindow(QMainWindow):
                 self._idle_message = "Open a photo to start (Ctrl+O)."
         self._update_actions()
         self._update_status()
+
+    def _on_strip_chosen(self, row: int) -> None:
+        if 0 <= row < len(self.docs):
+            self.set_current(self.docs[row])
 
     def _step_photo(self, step: int) -> None:
         if self.current is not None and len(self.docs) > 1:
@@ -634,7 +638,7 @@ class MainWindow(QMainWindow):
     def is_idle(self) -> bool:
         """Nothing loading, detecting or rendering, and the preview shows the current state."""
         return (not self._tasks and not self.controller.is_busy() and not self.controller.pending()
-                and all(d.state == "ready" for d in self.docs))
+                and not self._detail_timer.isActive() and all(d.state == "ready" for d in self.docs))
 
     # -- drag and drop, recent files, hold-to-compare key ----------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802

@@ -40,8 +40,19 @@ class FilmStrip(QListWidget):
         item = QListWidgetItem(name)
         item.setToolTip(name)
         item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
-        self.addItem(item)
+        self._silent = True
+        try:
+            self.addItem(item)
+        finally:
+            self._silent = False
         return self.count() - 1
+
+    def remove_photo(self, row: int) -> None:
+        self._silent = True
+        try:
+            self.takeItem(row)
+        finally:
+            self._silent = False
 
     def set_thumbnail(self, row: int, image: QImage) -> None:
         item = self.item(row)
