@@ -39,6 +39,11 @@ _model_bytes: dict[str, bytes] = {}
 _local = threading.local()
 
 
+def models_root():  # -> importlib.resources.abc.Traversable
+    """The folder of the shipped model files (package data of ``facestudio.models``)."""
+    return resources.files("facestudio.models")
+
+
 def model_bytes(name: str) -> bytes:
     """The verified content of one shipped model file (read and checked once per process).
 
@@ -53,7 +58,7 @@ def model_bytes(name: str) -> bytes:
             return data
         size, digest = MODEL_FILES[name]
         try:
-            data = (resources.files("facestudio.models") / name).read_bytes()
+            data = (models_root() / name).read_bytes()
         except (OSError, ModuleNotFoundError) as exc:
             raise ModelError(f"the face model {name} is missing or unreadable: {_REINSTALL}") from exc
         if len(data) != size or hashlib.sha256(data).hexdigest() != digest:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -33,9 +33,10 @@ IRIS_SIZE = 64
 DETECTION_SCORE = 0.4
 #: minimum mesh face score (sigmoid) to keep a face
 FACE_SCORE = 0.5
-#: mesh passes on the region derived from the previous pass's points; every pass must score
-#: at least FACE_SCORE (a second refinement rejects rockets and cats that one pass accepts)
-MESH_REFINEMENTS = 2
+FACE_LOGIT = math.log(FACE_SCORE / (1.0 - FACE_SCORE))
+#: a mesh fit this sure (logit; upright faces score 14-45, upside-down crops 0-6) is not
+#: tried at quarter turns
+CONFIDENT_LOGIT = 10.0
 NMS_IOU = 0.3
 DUPLICATE_IOU = 0.4
 #: "auto" tiling also tiles frames whose long side exceeds this (small faces could hide there)
@@ -131,17 +132,27 @@ class LandmarkDetector:
             bad |= dets[:, 3] > y1 - margin
         return dets[~bad]
 
-    def detections(self, tiling: bool | str = "auto", pyr: Pyramid | None = None) -> np.ndarray:
-        """Merged detector candidates (n, DET_COLS), best first."""
+    def frame_detections(self, pyr: Pyramid | None = None) -> np.ndarray:
+        """Candidates (n, DET_COLS) of one detector pass on the whole frame, best first."""
+        pyr = pyr or self.pyr
+        return bf.weighted_nms(self._detect_region(0, 0, pyr.width, pyr.height, pyr), NMS_IOU)
+
+    def tile_detections(self, pyr: Pyramid | None = None, thorough: bool = False) -> np.ndarray:
+        """Candidates from overlapping tiles (about a third of the long side; with ``thorough``
+        also half), merged by weighted NMS, best first."""
         pyr = pyr or self.pyr
         w, h = pyr.width, pyr.height
-        found = [self._detect_region(0, 0, w, h, pyr)]
-        long = max(w, h)
-        tile = tiling is True or (tiling == "auto" and (len(found[0]) == 0 or long > AUTO_TILE_LONG_SIDE))
-        if tile and long > 2 * bf.INPUT_SIZE:
-            for side in self._tile_sides(long, tiling is True):
+        found = [np.zeros((0, bf.DET_COLS))]
+        if max(w, h) > 2 * bf.INPUT_SIZE:
+            for side in self._tile_sides(max(w, h), thorough):
                 found.extend(self._detect_region(*t, pyr) for t in _tiles(w, h, side))
-        dets = np.concatenate(found) if found else np.zeros((0, bf.DET_COLS))
+        return bf.weighted_nms(np.concatenate(found), NMS_IOU)
+
+    def detections(self, tiling: bool | str = "auto", pyr: Pyramid | None = None) -> np.ndarray:
+        """Frame and (unless ``tiling`` is False) tile candidates merged, best first."""
+        dets = self.frame_detections(pyr)
+        if tiling is not False:
+            dets = np.concatenate([dets, self.tile_detections(pyr, tiling is True)])
         return bf.weighted_nms(dets, NMS_IOU)
 
     @staticmethod
@@ -154,10 +165,11 @@ class LandmarkDetector:
     # -- landmarks -----------------------------------------------------------------------
 
     def _mesh(self, roi: Roi) -> tuple[np.ndarray, float]:
+        """Mesh vertices (468, 2) in image coordinates and the face-score logit for one crop."""
         tensor, a = crop(self.pyr, roi, MESH_SIZE)
         raw, logit = self.models.mesh(tensor)
         pts = raw.reshape(-1, 3)[:, :2].astype(np.float64)
-        return apply(a, pts), _sigmoid(logit[0])
+        return apply(a, pts), float(logit[0])
 
     def _iris(self, roi: Roi) -> tuple[np.ndarray, np.ndarray]:
         tensor, a = crop(self.pyr, roi, IRIS_SIZE)
@@ -191,18 +203,34 @@ class LandmarkDetector:
                    2.3 * float(np.hypot(*d)), math.atan2(d[1], d[0]), mirror)
 
     def face_from_detection(self, det: np.ndarray) -> _Face | None:
-        """Mesh (three passes) and iris for one detection; ``None`` if it is not a sane face."""
-        mesh, score = self._mesh(self.roi_from_detection(det))
-        for _ in range(MESH_REFINEMENTS):
-            if score < FACE_SCORE:
-                return None
-            mesh, score = self._mesh(self.roi_from_mesh(mesh))
-        if score < FACE_SCORE or not _upright(mesh):
+        """Mesh passes and iris for one detection; ``None`` if it is not a sane face.
+
+        Pass 1 runs on the detector's region, pass 2 on the region of pass 1's points, pass 3
+        (the result) on the region of pass 2's. Each must reach FACE_SCORE. At pass 2 the crop
+        is also tried turned by half a turn (and by quarter turns when the fit is weak): the
+        mesh fits an upright face even to an upside-down crop, with a clearly lower score.
+        """
+        mesh, logit = self._mesh(self.roi_from_detection(det))
+        if logit < FACE_LOGIT:
+            return None
+        roi = self.roi_from_mesh(mesh)
+        mesh, logit = self._mesh(roi)
+        turns = (math.pi,) if logit >= CONFIDENT_LOGIT else (math.pi, math.pi / 2, -math.pi / 2)
+        for turn in turns:
+            alt_mesh, alt_logit = self._mesh(replace(roi, angle=roi.angle + turn))
+            if alt_logit > logit:
+                mesh, logit = alt_mesh, alt_logit
+            if turn == math.pi and logit >= CONFIDENT_LOGIT:
+                break
+        if logit < FACE_LOGIT:
+            return None
+        mesh, logit = self._mesh(self.roi_from_mesh(mesh))
+        if logit < FACE_LOGIT or not _upright(mesh):
             return None
         lc, li = self._iris(self._eye_roi(mesh[m90.OUTER_LEFT], mesh[m90.INNER_LEFT], False))
         rc, ri = self._iris(self._eye_roi(mesh[m90.INNER_RIGHT], mesh[m90.OUTER_RIGHT], True))
         pts = m90.to_90(mesh, lc, rc, li[0], ri[0])
-        return _Face(mesh, pts, score)
+        return _Face(mesh, pts, _sigmoid(logit))
 
     def faces(self, dets: np.ndarray) -> list[_Face]:
         out: list[_Face] = []
@@ -212,32 +240,75 @@ class LandmarkDetector:
                 out.append(face)
         return _dedupe(out)
 
+    def find_faces(self, tiling: bool | str = "auto", turn: int = 0) -> list[_Face]:
+        """Faces of the image, detected on it (``turn`` = 0) or on a reduced copy turned by
+        ``np.rot90(.., turn)``; the mesh always runs on this image, upright."""
+        if turn:
+            j = 0
+            while max(self.width, self.height) / 2 ** (j + 1) >= 1024 and j + 1 <= self.pyr.max_level():
+                j += 1
+            small = self.pyr.level(j)
+            pyr = Pyramid(np.ascontiguousarray(np.rot90(small, turn)))
+
+            def to_image(d: np.ndarray) -> np.ndarray:
+                d = _unrotate(d, turn, small.shape[1], small.shape[0])
+                d[:, : bf.SCORE] *= 2**j
+                return d
+        else:
+            pyr = self.pyr
+
+            def to_image(d: np.ndarray) -> np.ndarray:
+                return d
+
+        faces = self.faces(to_image(self.frame_detections(pyr)))
+        long = max(self.width, self.height)
+        if tiling is True or (tiling == "auto" and (not faces or long > AUTO_TILE_LONG_SIDE)):
+            dets = to_image(self.tile_detections(pyr, tiling is True))
+            faces = _dedupe(faces + self.faces(_not_inside(dets, faces)))
+        return faces
+
     def analyze(self, tiling: bool | str = "auto") -> FaceAnalysis:
-        faces = self.faces(self.detections(tiling))
-        if not faces and tiling is not False:
-            faces = self._rotated_retry(tiling)
+        """All faces with their 90 points, left to right (see :func:`detect_faces`)."""
+        faces = self.find_faces(tiling)
+        if tiling is not False:
+            if not faces:  # a sideways or upside-down photo the detector did not take
+                for k in (1, 3, 2):
+                    faces = self.find_faces(tiling, turn=k)
+                    if faces:
+                        break
+            # the faces found are mostly turned: the photo is, so look again the right way up
+            k = _quarter_turns(faces)
+            if k:
+                faces = _dedupe(faces + self.find_faces(tiling, turn=k))
         faces.sort(key=lambda f: float(f.points[:, 0].mean()))
         shapes = tuple(FaceShape(f.points - 0.5, f.score) for f in faces)
         return FaceAnalysis(self.width, self.height, shapes, LOCAL_MODEL_VERSION)
 
-    def _rotated_retry(self, tiling: bool | str) -> list[_Face]:
-        """Detect on quarter-turned copies of a reduced level, map back, run the mesh upright."""
-        j = 0
-        while max(self.width, self.height) / 2 ** (j + 1) >= 1024 and j + 1 <= self.pyr.max_level():
-            j += 1
-        small = self.pyr.level(j)
-        f = 2**j
-        sh, sw = small.shape[:2]
-        for k in (1, 3, 2):
-            rot = Pyramid(np.ascontiguousarray(np.rot90(small, k)))
-            dets = self.detections(tiling, rot)
-            if len(dets) == 0:
-                continue
-            dets = _unrotate(dets, k, sw, sh) * np.r_[np.full(bf.SCORE, f), 1.0]
-            faces = self.faces(dets)
-            if faces:
-                return faces
-        return []
+
+def _not_inside(dets: np.ndarray, faces: list[_Face]) -> np.ndarray:
+    """Candidates whose box centre is not inside a face already found (no need to mesh twice)."""
+    if len(dets) == 0 or not faces:
+        return dets
+    centres = (dets[:, 0:2] + dets[:, 2:4]) / 2
+    inside = np.zeros(len(dets), bool)
+    for f in faces:
+        x0, y0, x1, y1 = f.box()
+        inside |= ((centres[:, 0] > x0) & (centres[:, 0] < x1)
+                   & (centres[:, 1] > y0) & (centres[:, 1] < y1))
+    return dets[~inside]
+
+
+def _quarter_turns(faces: list[_Face]) -> int:
+    """Quarter turns (np.rot90's k) that bring most of ``faces`` upright; 0 if they are."""
+    if not faces:
+        return 0
+    rolls = []
+    for f in faces:
+        d = f.mesh[m90.OUTER_RIGHT] - f.mesh[m90.OUTER_LEFT]
+        rolls.append(math.atan2(d[1], d[0]))
+    # circular mean of the rolls, in quarter turns
+    mean = math.atan2(sum(math.sin(r) for r in rolls), sum(math.cos(r) for r in rolls))
+    return round(math.degrees(mean) / 90.0) % 4
 
 
 def _unrotate(dets: np.ndarray, k: int, w: int, h: int) -> np.ndarray:
@@ -259,17 +330,15 @@ def _unrotate(dets: np.ndarray, k: int, w: int, h: int) -> np.ndarray:
 
 
 def _upright(mesh: np.ndarray) -> bool:
-    """The chin lies below the eyes and the nose between them, in the face's own frame."""
+    """The chin lies below the eyes in the face's own frame (the eye line 33 -> 263)."""
     a, b = mesh[m90.OUTER_LEFT], mesh[m90.OUTER_RIGHT]
     e = b - a
     n2 = float(e @ e)
     if n2 <= 0:
         return False
     down = np.array([-e[1], e[0]])
-    mid = (a + b) / 2
-    chin = float((mesh[m90.CHIN] - mid) @ down) / n2
-    nose = float((mesh[m90.NOSE_TIP] - a) @ e) / n2
-    return chin > 0.4 and 0.0 < nose < 1.0
+    chin = float((mesh[m90.CHIN] - (a + b) / 2) @ down) / n2
+    return chin > 0.4
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
