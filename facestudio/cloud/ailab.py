@@ -257,11 +257,11 @@ class AilabClient:
             return RetiredEndpointError(f"The {label} API is switched off at {PROVIDER}: use another "
                                         "backend or the local engine (--backend local)", **kw)
         if up in _SIZE:
-            return ValidationError(f"{PROVIDER} refused the image size for {label}: retry; if it "
-                                   "persists, use the local engine (--backend local)", **kw)
+            return ValidationError(f"{PROVIDER} refused the image size for {label} (its limits may "
+                                   "have changed): use the local engine (--backend local)", **kw)
         if up in _FILE:
-            return ValidationError(f"{PROVIDER} could not read the image for {label}: retry, or "
-                                   "use the local engine (--backend local)", **kw)
+            return ValidationError(f"{PROVIDER} could not read the image FaceStudio sent to {label}: "
+                                   "try again, or use the local engine (--backend local)", **kw)
         if up in _PARAMS:
             return ValidationError(f"{PROVIDER} refused the {label} parameters: check the values",
                                    **kw)

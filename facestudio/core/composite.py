@@ -31,6 +31,8 @@ __all__ = ["CompositeError", "composite_result", "difference_mask", "estimate_sh
 
 #: mask values below this are treated as 0 (keeps the untouched area bit-exact and the ROI small)
 _MASK_FLOOR = 1.0 / 512.0
+#: pixels per band of the full-resolution blend (bounds memory: ~50 MB per float array)
+_BAND_PIXELS = 4_000_000
 
 
 class CompositeError(FaceStudioError):
@@ -148,7 +150,7 @@ def difference_mask(before: np.ndarray, after: np.ndarray, *, threshold: float |
     before, after : (H, W, 3) ndarray (same size; uint8, uint16 or float 0-1)
     threshold : float, optional
         Difference (0-1 scale) that counts as a change; default from the noise level
-        (5 robust standard deviations of the per-pixel difference, at least 3/255).
+        (6 robust standard deviations of the smoothed difference, at least 5/255).
     feather : float
         Gaussian sigma as a fraction of the image diagonal.
 
@@ -156,12 +158,15 @@ def difference_mask(before: np.ndarray, after: np.ndarray, *, threshold: float |
     -------
     mask : (H, W) float32 in [0, 1]
     """
-    diff = np.abs(_to_unit(after) - _to_unit(before)).max(axis=2)
-    diff = cv2.GaussianBlur(diff, (0, 0), 1.5)
+    # Blur before differencing: re-encoding noise and ringing are zero-mean and cancel, while
+    # an edit (tone, a removed blemish, a moved edge) survives.
+    a = cv2.GaussianBlur(_to_unit(after), (0, 0), 2.0)
+    b = cv2.GaussianBlur(_to_unit(before), (0, 0), 2.0)
+    diff = np.abs(a - b).max(axis=2)
     if threshold is None:
         med = float(np.median(diff))
         mad = float(np.median(np.abs(diff - med))) * 1.4826
-        threshold = max(3.0 / 255.0, med + 5.0 * mad)
+        threshold = max(5.0 / 255.0, med + 6.0 * mad)
     changed = (diff > threshold).astype(np.uint8)
     h, w = changed.shape
     k = max(3, int(round(0.004 * np.hypot(h, w))) | 1)
@@ -294,25 +299,32 @@ def composite_result(original: np.ndarray, result: np.ndarray, crop: tuple[int, 
     c0, c1 = max(0, cols[0] - 1), min(rw, cols[-1] + 2)
     X0, X1 = int(np.floor(c0 / fx)), min(cw, int(np.ceil(c1 / fx)))
     Y0, Y1 = int(np.floor(r0 / fy)), min(ch, int(np.ceil(r1 / fy)))
-    size = (X1 - X0, Y1 - Y0)
-
-    def up(a: np.ndarray, interp: int) -> np.ndarray:
-        # Sample the result-sized array on the ROI's crop-pixel grid (pixel-centre convention).
-        mx = np.float32([[fx, 0, (X0 + 0.5) * fx - 0.5], [0, fy, (Y0 + 0.5) * fy - 0.5]])
-        return cv2.warpAffine(a, mx, size, flags=interp | cv2.WARP_INVERSE_MAP,
-                              borderMode=cv2.BORDER_REPLICATE)
-
-    m_up = np.clip(up(mask, cv2.INTER_LINEAR), 0.0, 1.0)
-    m_up[m_up < _MASK_FLOOR] = 0.0
-    g_up = np.clip(up(weight, cv2.INTER_LINEAR), 0.0, 1.0)[:, :, None]
-    res_up = up(res, cv2.INTER_CUBIC)
-    sent_up = up(sent, cv2.INTER_CUBIC)
-    orig_roi = region[Y0:Y1, X0:X1]
-    orig_unit = _to_unit(orig_roi)
-    change = (1.0 - g_up) * (res_up - sent_up) + g_up * (res_up - orig_unit)
-    blended = orig_unit + m_up[:, :, None] * change
+    delta = res - sent
     maxval = 255.0 if original.dtype == np.uint8 else 65535.0
-    new = np.rint(np.clip(blended, 0.0, 1.0) * maxval).astype(original.dtype)
-    keep = (m_up <= 0.0)[:, :, None]
-    out[y0 + Y0:y0 + Y1, x0 + X0:x0 + X1] = np.where(keep, orig_roi, new)
+    # Bands of about 4 Mpx bound the memory of a whole-photo blend on a 24+ MP original.
+    band = max(16, _BAND_PIXELS // max(1, X1 - X0))
+    for b0 in range(Y0, Y1, band):
+        b1 = min(Y1, b0 + band)
+        size = (X1 - X0, b1 - b0)
+        # sample result-sized arrays on this band's crop-pixel grid (pixel-centre convention)
+        mx = np.float32([[fx, 0, (X0 + 0.5) * fx - 0.5], [0, fy, (b0 + 0.5) * fy - 0.5]])
+
+        def up(a: np.ndarray, interp: int) -> np.ndarray:
+            return cv2.warpAffine(a, mx, size, flags=interp | cv2.WARP_INVERSE_MAP,
+                                  borderMode=cv2.BORDER_REPLICATE)
+
+        m_up = np.clip(up(mask, cv2.INTER_LINEAR), 0.0, 1.0)
+        m_up[m_up < _MASK_FLOOR] = 0.0
+        if not m_up.any():
+            continue
+        orig_roi = region[b0:b1, X0:X1]
+        orig_unit = _to_unit(orig_roi)
+        change = up(delta, cv2.INTER_CUBIC)  # the provider's edit, added to the original
+        g_up = np.clip(up(weight, cv2.INTER_LINEAR), 0.0, 1.0)
+        if g_up.any():  # where structure moved, take the provider's pixels instead
+            change += g_up[:, :, None] * (up(res, cv2.INTER_CUBIC) - orig_unit - change)
+        blended = orig_unit + m_up[:, :, None] * change
+        new = np.rint(np.clip(blended, 0.0, 1.0) * maxval).astype(original.dtype)
+        keep = (m_up <= 0.0)[:, :, None]
+        out[y0 + b0:y0 + b1, x0 + X0:x0 + X1] = np.where(keep, orig_roi, new)
     return out

@@ -163,3 +163,14 @@ def test_a_result_of_another_shape_is_refused(photo, face):
     wrong = np.zeros((prep.height // 2, prep.width, 3), np.uint8)
     with pytest.raises(CompositeError, match="different shape"):
         composite_result(photo, wrong, prep.crop, uploaded=prep.pixels, faces=[face])
+
+
+def test_banded_blend_equals_one_pass(photo, face, monkeypatch):
+    import facestudio.core.composite as composite
+
+    prep = prepare_upload(photo, limits_for("ailab-beauty-pro"), faces=[face])
+    result = provider(prep)
+    one = composite_result(photo, result, prep.crop, uploaded=prep.pixels, faces=[face])
+    monkeypatch.setattr(composite, "_BAND_PIXELS", 20_000)  # many thin bands
+    banded = composite_result(photo, result, prep.crop, uploaded=prep.pixels, faces=[face])
+    assert np.array_equal(one, banded)
