@@ -2,9 +2,10 @@
 
 What belongs here: :func:`detect_faces` (the entry point) and :class:`LandmarkDetector`, the
 pipeline of ``shared/spec/local-landmarks.md``: BlazeFace on the whole frame and, for large
-frames or when nothing is found, on overlapping tiles; for each detection two passes of the
-face mesh on a rotated square crop; the iris model on each eye; de-duplication; the mapping to
-the 90-point schema (:mod:`facestudio.core._mesh90`). Model loading lives in
+frames or when nothing is found, on overlapping tiles (and on turned copies for sideways or
+upside-down photos); for each detection three passes of the face mesh on rotated square crops
+with an orientation check; the iris model on each eye; de-duplication; the mapping to the
+90-point schema (:mod:`facestudio.core._mesh90`). Model loading lives in
 :mod:`facestudio.core._tflite`, the detector's decoding in :mod:`facestudio.core._blazeface`,
 pyramid and crops in :mod:`facestudio.core._crops`.
 
@@ -91,6 +92,11 @@ class LandmarkDetector:
             raise ParameterError(
                 f"landmarks need an RGB image of shape (H, W, 3), uint8 or uint16; "
                 f"got {image.dtype} {image.shape}")
+        if image.size == 0:
+            raise ParameterError("landmarks need a non-empty image")
+        item = image.itemsize
+        if image.strides[2] != item or image.strides[1] != 3 * item or image.strides[0] <= 0:
+            image = np.ascontiguousarray(image)  # e.g. a flipped or rotated view; OpenCV needs rows
         self.pyr = Pyramid(image)
         self.models = models or thread_models()
         self.height, self.width = image.shape[:2]
@@ -271,9 +277,9 @@ class LandmarkDetector:
         """All faces with their 90 points, left to right (see :func:`detect_faces`)."""
         faces = self.find_faces(tiling)
         if tiling is not False:
-            if not faces:  # a sideways or upside-down photo the detector did not take
-                for k in (1, 3, 2):
-                    faces = self.find_faces(tiling, turn=k)
+            if not faces:  # a sideways or upside-down photo the detector did not take?
+                for k in (1, 3, 2):  # (whole-frame passes only: tiles x 3 would cost ~0.5 s)
+                    faces = self.find_faces(False, turn=k)
                     if faces:
                         break
             # the faces found are mostly turned: the photo is, so look again the right way up
@@ -371,7 +377,10 @@ def detect_faces(image: np.ndarray, *, tiling: bool | str = "auto") -> FaceAnaly
     -------
     FaceAnalysis
         Faces sorted left to right, coordinates in ``image`` pixels (pixel-index convention),
-        score = the mesh's face score.
+        score = the mesh's face score. Group order follows the face's own upright frame: for
+        an upright face ``left_*`` is the image-left side; for a face turned upside down it
+        is the side that is image-left once the photo is turned upright (the same anatomical
+        points as in the upright photo).
 
     Raises
     ------

@@ -254,6 +254,29 @@ def test_bad_images_are_rejected(bad):
         detect_faces(bad)
 
 
+def test_degenerate_images_give_no_faces():
+    for shape in [(1, 1, 3), (10, 10, 3), (5, 3000, 3), (3000, 5, 3), (600, 900, 3)]:
+        for tiling in ("auto", True, False):
+            result = detect_faces(np.zeros(shape, np.uint8), tiling=tiling)
+            assert result.faces == ()
+            assert (result.image_height, result.image_width) == shape[:2]
+    with pytest.raises(ParameterError, match="non-empty"):
+        detect_faces(np.zeros((0, 5, 3), np.uint8))
+
+
+def test_strided_views_work(astronaut_rgb, astro_result):
+    flipped = astronaut_rgb[::-1, ::-1]  # negative strides
+    result = detect_faces(flipped)
+    assert len(result.faces) == 1
+    back = FaceShape(unrotate_points(result.faces[0].points, 2, 512, 512), 1.0)
+    assert mean_error(back, astro_result.faces[0]) < 0.1
+    padded = np.zeros((600, 700, 3), np.uint8)
+    padded[50:562, 100:612] = astronaut_rgb
+    view = padded[50:562, 100:612]  # row-strided view
+    np.testing.assert_allclose(detect_faces(view).faces[0].points, astro_result.faces[0].points,
+                               atol=1e-6)
+
+
 def test_bad_tiling_is_rejected(astronaut_rgb):
     with pytest.raises(ParameterError, match="tiling"):
         detect_faces(astronaut_rgb, tiling="always")
