@@ -1,10 +1,12 @@
 """The retouch pipeline: a photo, its faces and the parameters in, the retouched photo out.
 
 What belongs here: the order of operations and the bookkeeping around them, nothing else. Each
-face (or group of overlapping faces) is processed inside its own region of interest: tone
-operations first (smoothing, whitening) through the skin mask built from the untouched photo,
-then every geometric move of every face in that region fused into one remap. Pixels outside the
-regions are never touched; the input is never mutated.
+face (or group of overlapping faces) is processed inside its own region of interest, with its
+own parameters (``RetouchParams.for_face``): tone operations and touch-ups first (blemishes,
+smoothing, whitening through the skin mask built from the untouched photo; eyebrows; teeth), then
+every geometric move of every face in that region fused into one remap. The colour filter, a
+global look, comes last over the whole frame. Without a filter, pixels outside the face regions
+are never touched; the input is never mutated.
 
 :class:`PreparedPhoto` keeps what does not depend on the sliders (regions, skin masks) so a
 preview re-render after a slider move pays only for the operations; :func:`render` is the pure
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from facestudio.core import reshape, skin
+from facestudio.core import reshape, skin, touchup
 from facestudio.core.errors import ParameterError
 from facestudio.core.faceshape import FaceShape
 from facestudio.core.masks import Roi, face_axes, face_roi, skin_mask
@@ -68,8 +70,39 @@ def selected_faces(faces: Sequence[FaceShape], face: int | None) -> list[int]:
 
 def face_moves(face: FaceShape, params: RetouchParams) -> list[Move]:
     """Every geometric move the parameters ask of one face."""
-    return (reshape.face_lifting_moves(face, params.face_lifting)
-            + reshape.eye_enlarging_moves(face, params.eye_enlarging))
+    moves = (reshape.face_lifting_moves(face, params.face_lifting)
+             + reshape.eye_enlarging_moves(face, params.eye_enlarging)
+             + reshape.shrink_face_moves(face, params.shrink_face))
+    for part, value in enumerate(params.reshape):
+        if value:
+            moves += reshape.part_moves(face, part, value)
+    return moves
+
+
+def _retouch_face(prepared: PreparedPhoto, crop: np.ndarray, index: int, roi: Roi,
+                  p: RetouchParams) -> np.ndarray:
+    """Tone and touch-up operations of one face on its region's crop (geometry comes later)."""
+    face = prepared.faces[index]
+    iod = face_axes(face)[2]
+    if p.smoothing or p.whitening or p.blemish_removal:
+        (mr, mc), m = prepared.mask(index, roi)
+        part = crop[mr, mc]
+        if part.size:
+            if p.blemish_removal:
+                part = touchup.remove_blemishes(part, m, iod, strength=p.blemish_removal)
+            if p.smoothing:
+                part = skin.smooth_skin(part, m, strength=p.smoothing, iod=iod)
+            if p.whitening:
+                part = skin.whiten_skin(part, m, strength=p.whitening)
+            crop[mr, mc] = part
+    if p.remove_eyebrow:
+        (mr, mc), m = prepared.mask(index, roi)
+        skin_roi = np.zeros(crop.shape[:2], np.float32)
+        skin_roi[mr, mc] = m
+        crop = touchup.remove_eyebrows(crop, face, roi, skin_roi, strength=p.remove_eyebrow)
+    if p.teeth_whitening:
+        crop = touchup.whiten_teeth(crop, face, roi, strength=p.teeth_whitening)
+    return crop
 
 
 class PreparedPhoto:
@@ -112,29 +145,23 @@ class PreparedPhoto:
     def render(self, params: RetouchParams) -> np.ndarray:
         """The retouched photo: a new array of the image's shape and dtype."""
         out = self.image.copy()
-        if params.is_identity() or not self.faces:
-            if params.face is not None:
-                selected_faces(self.faces, params.face)  # still report a bad index
-            return out
-        for region in plan_regions(self.image.shape, self.faces, selected_faces(self.faces, params.face)):
+        chosen = selected_faces(self.faces, params.face)  # reports a bad index even with no effect
+        active = [i for i in chosen if not params.for_face(i).face_is_identity()]
+        for region in plan_regions(self.image.shape, self.faces, active):
             rows, cols = region.roi.slices
             crop = self.image[rows, cols].copy()
             moves: list[Move] = []
             for i in region.faces:
-                face = self.faces[i]
-                if params.smoothing or params.whitening:
-                    (mr, mc), m = self.mask(i, region.roi)
-                    part = crop[mr, mc]
-                    if part.size:
-                        if params.smoothing:
-                            part = skin.smooth_skin(part, m, strength=params.smoothing, iod=face_axes(face)[2])
-                        if params.whitening:
-                            part = skin.whiten_skin(part, m, strength=params.whitening)
-                        crop[mr, mc] = part
-                moves += face_moves(face, params)
+                p = params.for_face(i)
+                crop = _retouch_face(self, crop, i, region.roi, p)
+                moves += face_moves(self.faces[i], p)
             if moves:
                 crop = apply_moves(crop, moves, region.roi.x0, region.roi.y0)
             out[rows, cols] = crop
+        if params.filter_id is not None and params.filter_strength > 0:
+            from facestudio.core.filters import apply_filter
+
+            out = apply_filter(out, params.filter_id, strength=params.filter_strength)
         return out
 
 
