@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -199,29 +200,55 @@ class _CloudBackend(_Base):
         """One line for the user before sending: who receives what."""
         return f"{self.destination} will receive {prep.describe()}."
 
+    def _is_noop(self, params: RetouchParams, extra: Mapping[str, Any]) -> bool:
+        """True when the call could not change the photo (nothing is sent, no credits spent)."""
+        return False
+
+    def _face_groups(self, faces: tuple[FaceShape, ...]) -> list[tuple[FaceShape, ...]]:
+        """Faces per call: an endpoint handling at most N faces gets groups of N, left to right."""
+        n = self.limits.max_faces
+        if not faces or n is None or len(faces) <= n:
+            return [faces]
+        ordered = sorted(faces, key=lambda f: float(f.center()[0]))
+        return [tuple(ordered[i:i + n]) for i in range(0, len(ordered), n)]
+
     async def retouch(self, photo: LoadedImage, analysis: FaceAnalysis | None,
                       params: RetouchParams, *, progress: ProgressCallback | None = None,
                       extra: Mapping[str, Any] | None = None) -> np.ndarray:
         extra = dict(extra or {})
         self._check_params(params, extra)
-        self._require_credentials(extra)
         analysis = _fit_analysis(photo, analysis)
         whole = self._whole_image(extra)
         faces = () if whole else _selected_faces(analysis, params)
-        _report(progress, "preparing")
+        if self._is_noop(params, extra):
+            return photo.pixels.copy()
+        self._require_credentials(extra)
         url = self._user_url(extra)
+        groups = [faces] if url is not None else self._face_groups(faces)
+        current = photo.pixels
+        for group in groups:
+            current = await self._retouch_once(photo.pixels, current, group, whole, url, params,
+                                               extra, progress)
+        return current if current is not photo.pixels else photo.pixels.copy()
+
+    async def _retouch_once(self, original: np.ndarray, current: np.ndarray,
+                            faces: tuple[FaceShape, ...], whole: bool, url: str | None,
+                            params: RetouchParams, extra: Mapping[str, Any],
+                            progress: ProgressCallback | None) -> np.ndarray:
+        """One call: fit the upload around ``faces``, send, fetch, blend into ``current``."""
+        _report(progress, "preparing")
         prep: PreparedUpload | None = None
         if url is None:
-            prep = await self._run(prepare_upload, photo.pixels, self.limits, faces=faces,
+            prep = await self._run(prepare_upload, original, self.limits, faces=faces,
                                    margin=self.margin, max_side=self.max_upload_side)
         data = await self._process(prep, params, extra, progress)
         _report(progress, "compositing")
         result = await self._run(_decode_result, data, self.provider)
-        h, w = photo.pixels.shape[:2]
+        h, w = original.shape[:2]
         crop = prep.crop if prep is not None else (0, 0, w, h)
         uploaded = prep.pixels if prep is not None else None
         try:
-            return await self._run(composite_result, photo.pixels, result, crop, uploaded=uploaded,
+            return await self._run(composite_result, current, result, crop, uploaded=uploaded,
                                    faces=faces, whole=whole, detail=self.detail)
         except CompositeError as exc:
             raise MalformedResponseError(f"{self.provider}: {exc}: run the retouch again",
@@ -267,6 +294,9 @@ class AceDataBackend(_CloudBackend):
 
     def _user_url(self, extra: Mapping[str, Any]) -> str | None:
         return extra.get("image_url") or self.image_url
+
+    def _is_noop(self, params: RetouchParams, extra: Mapping[str, Any]) -> bool:
+        return params.is_identity()
 
     def _require_credentials(self, extra: Mapping[str, Any]) -> None:
         self.client.require_credentials(upload=self._user_url(extra) is None)
@@ -370,6 +400,10 @@ class AilabProBackend(_AilabBackend):
     def _whole_image(self, extra: Mapping[str, Any]) -> bool:
         return extra.get("filter_type") is not None
 
+    def _is_noop(self, params: RetouchParams, extra: Mapping[str, Any]) -> bool:
+        return (params.is_identity() and not extra.get("shrink_face")
+                and not extra.get("remove_eyebrow") and extra.get("filter_type") is None)
+
     async def _call(self, prep, params, extra, progress):
         return await self.client.face_beauty_pro(
             prep.data, whitening=params.whitening, smoothing=params.smoothing,
@@ -393,6 +427,10 @@ class AilabSmartBackend(_AilabBackend):
     label = "AILabTools Smart Beauty"
     endpoint = "ailab-smart-beauty"
 
+    def _is_noop(self, params: RetouchParams, extra: Mapping[str, Any]) -> bool:
+        level = extra.get("beauty_level")
+        return (smart_beauty_level(params) if level is None else level) == 0
+
     async def _call(self, prep, params, extra, progress):
         level = extra.get("beauty_level")
         return await self.client.smart_beauty(
@@ -414,6 +452,9 @@ class AilabTidyupBackend(_AilabBackend):
             raise ParameterError("ailab-tidyup needs a part to reshape: extra={'shape_type': 0-21, "
                                  "'strength': 0-1}")
 
+    def _is_noop(self, params: RetouchParams, extra: Mapping[str, Any]) -> bool:
+        return extra.get("strength", 0.5) == 0
+
     async def _call(self, prep, params, extra, progress):
         return await self.client.face_tidyup(prep.data, shape_type=extra["shape_type"],
                                              strength=extra.get("strength", 0.5),
@@ -430,17 +471,31 @@ _FACTORIES: dict[str, type[_Base]] = {
 }
 
 
+#: every setting any backend takes; ``make_backend`` drops those the chosen backend does not use
+#: (so the CLI and GUI can pass one settings dict to any backend), while a misspelt key fails.
+KNOWN_SETTINGS = frozenset({
+    "executor", "token", "platform_token", "api_key", "base_url", "platform_url", "image_url",
+    "timeout", "connect_timeout", "retry", "transport", "sleep", "poll_interval", "first_poll",
+    "task_timeout", "task_type", "margin", "max_upload_side", "detail",
+})
+
+
 def make_backend(name: str, **config: Any) -> Backend:
     """The backend called ``name`` (one of :data:`BACKEND_NAMES`), built with ``config``.
 
-    Config keys are the constructor's keyword arguments, e.g. ``base_url``, ``timeout``,
-    ``retry`` (a :class:`facestudio.cloud.RetryPolicy`), ``token``/``platform_token``/``api_key``
-    (default: environment, then keyring, read at first use), ``image_url`` (Ace), ``poll_interval``,
-    ``task_timeout``, ``executor``. Keys set to None are ignored (so CLI options can be passed
-    through unconditionally).
+    Config keys are the constructors' keyword arguments (:data:`KNOWN_SETTINGS`), e.g.
+    ``base_url``, ``timeout``, ``retry`` (a :class:`facestudio.cloud.RetryPolicy`),
+    ``token``/``platform_token``/``api_key`` (default: environment, then keyring, read at first
+    use), ``image_url`` (Ace), ``poll_interval``, ``task_timeout``, ``executor``. Keys set to
+    None, and known keys the chosen backend does not use, are ignored; unknown keys raise
+    TypeError.
     """
     try:
         cls = _FACTORIES[name]
     except KeyError:
         raise ParameterError(f"Unknown backend {name!r}: choose one of {', '.join(BACKEND_NAMES)}") from None
-    return cls(**{k: v for k, v in config.items() if v is not None})
+    unknown = set(config) - KNOWN_SETTINGS
+    if unknown:
+        raise TypeError(f"unknown backend setting(s): {', '.join(sorted(unknown))}")
+    accepted = set(inspect.signature(cls.__init__).parameters)
+    return cls(**{k: v for k, v in config.items() if v is not None and k in accepted})

@@ -22,7 +22,8 @@ class EndpointLimits:
     """The image an endpoint accepts.
 
     ``max_side`` and ``min_side`` bound both width and height (inclusive). ``max_side_other``
-    is the tighter long-side cap some endpoints apply to non-JPEG files.
+    is the tighter long-side cap some endpoints apply to non-JPEG files. ``max_faces`` is how
+    many faces one call handles (more are sent in several calls, each cropped to its faces).
     """
 
     name: str
@@ -60,8 +61,9 @@ ENDPOINT_LIMITS: dict[str, EndpointLimits] = {
         EndpointLimits("ailab-beauty-pro", "AILabTools", "face-beauty-pro",
                        frozenset({"JPEG", "PNG"}), 2_000_000, 4095, 49),
         # smart-beauty documents no minimum; 48 px is the smallest face-beauty-pro accepts.
+        # "fewer than 18 faces advised": larger groups are sent in several calls.
         EndpointLimits("ailab-smart-beauty", "AILabTools", "smart-beauty", _JPB,
-                       5_000_000, 4095, 48),
+                       5_000_000, 4095, 48, max_faces=17),
         EndpointLimits("ailab-tidyup", "AILabTools", "face-tidyup", _JPB,
                        3_000_000, 1999, 11),
     )

@@ -391,3 +391,53 @@ def test_without_analysis_the_whole_photo_goes_and_changes_are_found(server, pho
     assert diff[c - 5:c + 5, c - 5:c + 5].mean() > 20 and diff[:100].max() == 0
     sent = decode(server.requests[0].files["image"][2])
     assert sent.shape == photo.pixels.shape
+
+
+def test_more_faces_than_an_endpoint_takes_go_in_several_calls(server):
+    from facestudio.core.faceshape import FaceShape
+    from tests.faces import HEAD_BOX, group_photo
+
+    group = group_photo(7, width=1500, height=1000)
+    y0, _, x0, _ = HEAD_BOX
+    faces = []
+    for (cx, cy), h in zip(group.centers, group.sizes):
+        s = h / 250
+        px, py = cx - (224 - x0) * s, cy - (125 - y0) * s
+        faces.append(FaceShape((astronaut_face_points() - [x0, y0]) * s + [px, py]))
+    photo = FakePhoto(group.image)
+    analysis = FaceAnalysis(1500, 1000, tuple(faces))
+    server.process = lambda im: np.clip(im[::2, ::2].astype(int) - [0, 0, 40], 0, 255).astype(np.uint8)
+    out = run(retouch(ace_backend(server), photo, analysis))  # Ace handles 5 faces per call
+    calls = server.requests_to("/face/beautify")
+    assert len(calls) == 2
+    uploads = [pil_open(r.files["file"][2]) for r in server.requests_to("/api/v1/files/")]
+    assert uploads[0].size[0] > uploads[1].size[0]  # 5 faces, then 2
+    blue = out[..., 2].astype(int) - group.image[..., 2]
+    for (cx, cy) in group.centers:  # every face got its edit exactly once
+        assert -50 < blue[int(cy) - 3:int(cy) + 3, int(cx) - 3:int(cx) + 3].mean() < -30
+    assert np.all(blue[:5] == 0) and np.all(blue[-5:] == 0)  # not the backdrop
+
+
+def test_settings_with_nothing_to_do_send_nothing(server, photo, analysis):
+    out = run(retouch(ace_backend(server), photo, analysis, RetouchParams.zero()))
+    assert np.array_equal(out, photo.pixels) and out is not photo.pixels
+    out = run(retouch(ailab_backend(server, "ailab-smart"), photo, analysis, extra={"beauty_level": 0}))
+    assert np.array_equal(out, photo.pixels)
+    assert server.requests == []
+
+
+def test_one_settings_dict_fits_every_backend():
+    settings = dict(token="t", platform_token="p", api_key="k", timeout=5.0, poll_interval=1.0,
+                    image_url=None, base_url="http://127.0.0.1:9")
+    for name in BACKEND_NAMES:
+        run(make_backend(name, **settings).aclose())
+    with pytest.raises(TypeError, match="tiemout"):
+        make_backend("ailab-pro", tiemout=5)
+
+
+def test_the_real_providers_are_unreachable_from_tests(photo, analysis, monkeypatch):
+    monkeypatch.delenv("FACESTUDIO_AILAB_BASE_URL")  # falls back to https://www.ailabapi.com
+    backend = make_backend("ailab-pro", api_key="k")
+    assert backend.client.base_url == "https://www.ailabapi.com"
+    with pytest.raises(AssertionError, match="tried to reach www.ailabapi.com"):
+        run(retouch(backend, photo, analysis))

@@ -105,8 +105,8 @@ def test_face_crop_keeps_the_faces_with_a_margin_and_maps_back():
 
 
 def test_downscaled_crop_and_uint16_input():
-    pixels = (upscaled_astronaut(2400).astype(np.uint16) * 257)
-    face = astronaut_face(2400 / 512)
+    pixels = (upscaled_astronaut(2100).astype(np.uint16) * 257)
+    face = astronaut_face(2100 / 512)
     prep = prepare_upload(pixels, limits_for("ailab-tidyup"), faces=[face], margin=3.0)
     assert max(prep.width, prep.height) <= 1999 and prep.scale < 1
     x0, y0, x1, y1 = prep.crop
