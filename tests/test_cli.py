@@ -159,3 +159,51 @@ def test_installed_command_runs_end_to_end(sample_jpg, tmp_path):
     res = subprocess.run([sys.executable, "-m", "facestudio", "retouch", str(sample_jpg), "-o", str(out)],
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 2 and "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_pro_sliders_filter_reshape_and_overrides(capsys, sample_jpg, tmp_path):
+    plain = tmp_path / "plain.png"
+    assert run(capsys, "retouch", sample_jpg, "-o", plain, "--smoothing", "0", "--whitening", "0",
+               "--face-lifting", "0", "--eye-enlarging", "0")[0] == 0
+    base = np.asarray(Image.open(plain))
+    variants = {
+        "filter": ["--filter", "sunny day"],
+        "filter_id": ["--filter", "3"],
+        "reshape": ["--reshape", "slim_face=60", "--reshape", "lip_size=-40"],
+        "pro": ["--shrink-face", "50", "--remove-eyebrow", "60", "--teeth-whitening", "80"],
+        "override": ["--override", "0:smoothing=70,slim_jaw=50"],
+        "smart": ["--smart-beauty", "0.8"],
+    }
+    outs = {}
+    for name, extra in variants.items():
+        out = tmp_path / f"{name}.png"
+        code, _, err = run(capsys, "retouch", sample_jpg, "-o", out, "--smoothing", "0", "--whitening", "0",
+                           "--face-lifting", "0", "--eye-enlarging", "0", *extra)
+        assert code == 0, (name, err)
+        outs[name] = np.asarray(Image.open(out))
+        assert not np.array_equal(outs[name], base), f"{name} changed nothing"
+    assert np.array_equal(outs["filter"], outs["filter_id"])  # name and id pick the same look
+
+
+def test_filters_command_lists_35(capsys, sample_jpg, tmp_path):
+    code, out, _ = run(capsys, "filters")
+    lines = out.strip().splitlines()
+    assert code == 0 and len(lines) == 35 and lines[0].split(None, 1) == ["1", "Black and White"]
+    assert lines[-1].split(None, 1) == ["35", "Misty Rain"]
+    code, _, err = run(capsys, "filters", "--sheet", sample_jpg, tmp_path / "sheet.png")
+    assert code == 0, err
+    assert Image.open(tmp_path / "sheet.png").size[0] > 512
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["--filter", "bogus"], ["unknown filter"]),
+    (["--reshape", "nose=3"], ["unknown reshape part"]),
+    (["--reshape", "slim_face=300"], ["-100 to 100"]),
+    (["--override", "7:smoothing=5"], ["face 7"]),
+    (["--override", "0:sparkle=5"], ["unknown name"]),
+    (["--smart-beauty", "2"], ["0 to 1"]),
+])
+def test_new_flags_user_errors(capsys, sample_jpg, tmp_path, extra, words):
+    code, _, err = run(capsys, "retouch", sample_jpg, "-o", tmp_path / "x.jpg", *extra)
+    assert_user_error(code, err, *words)
+    assert not (tmp_path / "x.jpg").exists()
