@@ -142,10 +142,14 @@ def _from_cv2(arr: np.ndarray, icc: bytes | None, depth: int, pil_mode: str) -> 
 
 def _is_16bit_rgb_tiff(im: Image.Image) -> bool:
     tags = getattr(im, "tag_v2", {})
-    bits = tags.get(258)
-    bits = bits if isinstance(bits, tuple) else (bits,)
+    bits = _as_tuple(tags.get(258))
+    sample_format = _as_tuple(tags.get(339, 1))
     return tags.get(262) == 2 and len(bits) >= 3 and all(b == 16 for b in bits) \
-        and tags.get(339, (1,))[0] in (1, None)
+        and all(f == 1 for f in sample_format)
+
+
+def _as_tuple(value) -> tuple:
+    return value if isinstance(value, tuple) else (value,)
 
 
 def _check_tiff_extents(im: Image.Image, size: int) -> None:
@@ -153,8 +157,7 @@ def _check_tiff_extents(im: Image.Image, size: int) -> None:
     offsets, counts = tags.get(273) or tags.get(324), tags.get(279) or tags.get(325)
     if offsets is None or counts is None:
         return
-    offsets = offsets if isinstance(offsets, tuple) else (offsets,)
-    counts = counts if isinstance(counts, tuple) else (counts,)
+    offsets, counts = _as_tuple(offsets), _as_tuple(counts)
     if any(o + c > size for o, c in zip(offsets, counts)):
         raise DecodeFailure("truncated")
 

@@ -30,8 +30,10 @@ from .errors import FaceStudioError, ImageWriteError, OutputExistsError
 
 log = logging.getLogger(__name__)
 
-#: zlib level for PNG: 1 is OpenCV's default, within a few % of level 6's size, 4x faster
-PNG_COMPRESSION = 1
+#: PNG encoder parameters: none, i.e. OpenCV's speed defaults (zlib level 1, SUB filter, RLE
+#: strategy): measured 2-3.5x faster than an explicit level 1 and 4x faster than level 6, for
+#: files about 10 % larger than level 6 (same size as level 1 for 16-bit photos)
+PNG_PARAMS: list[int] = []
 _JPEG_MAX_SIDE = 65500
 _WEBP_MAX_SIDE = 16383
 
@@ -63,7 +65,7 @@ def encode_png(rgb: np.ndarray, alpha, meta, quality: int) -> list:
     else:
         arr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGRA)
         arr[..., 3] = alpha
-    ok, buf = cv2.imencode(".png", arr, [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION])
+    ok, buf = cv2.imencode(".png", arr, PNG_PARAMS)
     if not ok:
         raise ValueError("the PNG encoder failed")
     chunks = _metadata.png_metadata_chunks(meta.exif, meta.icc_profile, meta.xmp, meta.dpi)

@@ -15,7 +15,7 @@ import stat
 import cv2
 import numpy as np
 import pytest
-from PIL import Image, ImageCms, ImageOps, PngImagePlugin
+from PIL import Image, ImageCms, ImageOps, JpegImagePlugin, PngImagePlugin
 
 from facestudio.core import _decode, _metadata, _save, imageio
 from facestudio.core.errors import (
@@ -72,6 +72,22 @@ def _save_source(path, arr, *, exif=None, xmp=None, **kwargs):
 def _is_red(patch: np.ndarray) -> bool:
     r, g, b = patch.reshape(-1, 3).astype(float).mean(0)
     return r > 200 and g < 60 and b < 60
+
+
+def _modes_enforced(tmp_path) -> bool:
+    """Whether file modes block this process (not for root with CAP_DAC_OVERRIDE)."""
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    probe.chmod(0o555)
+    try:
+        (probe / "x").write_bytes(b"")
+    except PermissionError:
+        return True
+    finally:
+        probe.chmod(0o755)
+        (probe / "x").unlink(missing_ok=True)
+        probe.rmdir()
+    return False
 
 
 def _leftovers(folder) -> list[str]:
@@ -160,6 +176,27 @@ def test_jpeg_extension_alias_and_exif_pixel_dimensions(tmp_path, photo, full_me
     assert (sub[0xA002], sub[0xA003]) == (360, 240)
 
 
+@pytest.mark.parametrize("quality", [95, 80])
+def test_jpeg_encoding_uses_pillow_equivalent_settings(tmp_path, photo, quality):
+    ours = save_image(tmp_path / "ours.jpg", photo, quality=quality)
+    ref = tmp_path / "pillow.jpg"
+    Image.fromarray(photo).save(ref, quality=quality, **({"subsampling": 0} if quality >= 90 else {}))
+    with Image.open(ours) as a, Image.open(ref) as b:
+        assert a.quantization == b.quantization
+        assert JpegImagePlugin.get_sampling(a) == JpegImagePlugin.get_sampling(b) == (0 if quality >= 90 else 2)
+        assert np.abs(np.asarray(a).astype(int) - np.asarray(b)).max() <= 2
+
+
+def test_mpo_loads_its_first_picture_as_jpeg(tmp_path, photo):
+    src = tmp_path / "stereo.jpg"
+    Image.fromarray(photo).save(src, "MPO", save_all=True, append_images=[Image.fromarray(photo[::-1].copy())],
+                                quality=95, exif=files.exif_block())
+    loaded = load_image(src)
+    assert loaded.format == "JPEG" and loaded.size == (360, 240)
+    assert np.abs(loaded.pixels.astype(int) - photo).mean() < 4
+    assert loaded.metadata.exif is not None
+
+
 def test_large_icc_profile_is_split_over_numbered_app2_segments(tmp_path, photo):
     icc = files.large_rgb_profile()
     assert len(icc) > 65519 * 3
@@ -220,10 +257,10 @@ def test_non_rgb_icc_profile_is_not_embedded(tmp_path, photo):
 
 # --------------------------------------------------------------------------------- orientation
 @pytest.mark.parametrize("orientation, corner", [(3, "bottom-right"), (6, "top-right"), (8, "bottom-left")])
-@pytest.mark.parametrize("ext", [".jpg", ".png", ".tif"])
+@pytest.mark.parametrize("ext", [".jpg", ".png", ".tif", ".webp"])
 def test_exif_orientation_applied_on_load_and_reset_on_export(tmp_path, photo, orientation, corner, ext):
     src = tmp_path / f"o{orientation}{ext}"
-    kwargs = {"quality": 95} if ext == ".jpg" else {}
+    kwargs = {"quality": 95} if ext in (".jpg", ".webp") else {}
     _save_source(src, photo, exif=files.exif_block(orientation), xmp=files.xmp_packet(orientation), **kwargs)
     with Image.open(src) as im:  # the source really carries both orientations
         assert im.getexif().get(0x0112) == orientation and b'tiff:Orientation="%d"' % orientation in src.read_bytes()
@@ -515,18 +552,27 @@ def test_float_tiff_is_refused_with_a_clear_message(tmp_path):
         load_image(src)
 
 
+def test_float_rgb_tiff_is_refused_with_a_clear_message(tmp_path):
+    tifffile = pytest.importorskip("tifffile")
+    src = tmp_path / "hdr.tif"
+    tifffile.imwrite(src, np.zeros((8, 8, 3), np.float32), photometric="rgb")
+    with pytest.raises(ImageReadError, match=r"hdr\.tif is a TIFF variant FaceStudio cannot read"):
+        load_image(src)
+
+
 def test_unreadable_file_permission(tmp_path, photo, monkeypatch):
     src = _pil_save(tmp_path / "secret.png", photo)
 
-    def denied(self):
+    def denied(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
-    monkeypatch.setattr(type(src), "read_bytes", denied)
+    monkeypatch.setattr(imageio, "open", denied, raising=False)
     with pytest.raises(ImageReadError, match="permission denied"):
         load_image(src)
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root ignores file modes")
 def test_unreadable_file_real_chmod(tmp_path, photo):
+    if not _modes_enforced(tmp_path):
+        pytest.skip("file modes do not apply to this user (root)")
     src = _pil_save(tmp_path / "secret.png", photo)
     src.chmod(0)
     try:
@@ -687,8 +733,9 @@ def test_read_only_folder_simulated(tmp_path, photo, monkeypatch):
     assert _leftovers(tmp_path) == []
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root ignores folder modes")
 def test_read_only_folder_real_chmod(tmp_path, photo):
+    if not _modes_enforced(tmp_path):
+        pytest.skip("file modes do not apply to this user (root)")
     folder = tmp_path / "locked"
     folder.mkdir()
     folder.chmod(0o555)
