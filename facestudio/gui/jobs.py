@@ -92,6 +92,9 @@ class JobRunner(QObject):
 
     @Slot(object, object, object, object)
     def _on_finished(self, job: Job, on_done: Callable, on_error: Callable, outcome: object) -> None:
+        # job -> future -> done-callback -> job is a reference cycle: break it, so the result
+        # (possibly a large array) is freed now rather than in a collector pause on this thread
+        job.future = None
         if self._closed or job.cancelled() or isinstance(outcome, JobCancelled):
             return
         if isinstance(outcome, _Ok):

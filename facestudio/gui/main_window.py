@@ -19,10 +19,18 @@ from typing import Any
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoGroup
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeyEvent,
+    QKeySequence,
+    QUndoGroup,
+)
 from PySide6.QtWidgets import (
-    QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -151,7 +159,6 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
         self._update_actions()
         self._update_status()
-        QApplication.instance().installEventFilter(self)
 
     # -- construction ----------------------------------------------------------------------------
     def _action(self, key: str, slot: Any, *, checkable: bool = False) -> QAction:
@@ -299,9 +306,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_state()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
         for doc in self.docs:
             doc.cancel_jobs()
         self.controller.shutdown()
@@ -667,12 +671,22 @@ class MainWindow(QMainWindow):
     def _clear_recent(self) -> None:
         self.settings.recent_files.clear()
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        """Hold-to-compare on the backslash key while this window has the keyboard."""
-        et = event.type()
-        if et in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and isinstance(obj, QWidget) \
-                and obj.window() is self and event.key() == Qt.Key.Key_Backslash:
+    # Hold-to-compare on the backslash key. Key events the focused widget does not use (the
+    # canvas, sliders, buttons) travel up to the window. Deliberately not an application-wide
+    # event filter: that would run Python, and so need the GIL, for every event of the app,
+    # which stalls the GUI whenever a worker thread holds the GIL.
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Backslash:
             if not event.isAutoRepeat():
-                self.canvas.set_holding(et == QEvent.Type.KeyPress)
-            return True
-        return super().eventFilter(obj, event)
+                self.canvas.set_holding(True)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Backslash:
+            if not event.isAutoRepeat():
+                self.canvas.set_holding(False)
+            event.accept()
+            return
+        super().keyReleaseEvent(event)

@@ -1,13 +1,16 @@
 """Turning "the user moved a slider" into pixels on screen without freezing the window.
 
 What belongs here: :class:`RenderController`, the one background-render pattern of the GUI
-(architecture.md, "A slider move"). A change (parameters, faces, photo) restarts a ~30 ms
-single-shot timer; when it fires, the controller captures an immutable :class:`RenderRequest`
+(architecture.md, "A slider move"). A change (parameters, faces, photo) starts a ~30 ms
+single-shot timer unless it is running; when it fires, the controller captures an immutable :class:`RenderRequest`
 on the GUI thread (the read-only preview-sized source, the faces scaled to it, the parameters,
-a generation number) and submits the pure render function to a single-worker executor,
+generation numbers) and submits the pure render function to a single-worker executor,
 cancelling a job that has not started yet. Results come back to the GUI thread through a queued
-signal; a result whose generation is stale is dropped. The QImage conversion happens in the
-worker too, so the GUI thread only paints.
+signal. A stale result is dropped: one for another photo or other faces, or one older than the
+preview already on screen. A preview for parameters the slider has already left is still shown
+if nothing newer is on screen yet (during a drag slower renders would otherwise never show
+anything until the mouse stops); the next result replaces it. The QImage conversion happens in
+the worker too, so the GUI thread only paints.
 
 "Detail" requests render a region of the full-resolution photo (what is visible when zoomed in,
 widened to whole faces so the effects see all of each face) after the user lets go of a slider
@@ -61,7 +64,8 @@ class RenderRequest:
     """Everything one render needs, captured on the GUI thread and never changed afterwards."""
 
     kind: str  # "preview" or "detail"
-    generation: int
+    generation: int  # any change (parameters, faces, photo)
+    content: int  # changes of photo or faces only
     image: np.ndarray
     faces: tuple[FaceShape, ...]
     params: RetouchParams
@@ -155,6 +159,9 @@ class RenderController(QObject):
         self._analysis: FaceAnalysis | None = None
         self._params = RetouchParams()
         self._generation = 0
+        self._content = 0
+        self._preview_sequence = 0
+        self._shown_preview = 0
         self._detail_sequence = 0
         self._pending: dict[str, Future] = {}
         self._outstanding = 0
@@ -175,6 +182,7 @@ class RenderController(QObject):
                    params: RetouchParams) -> None:
         """A new photo (or its full-resolution pixels arrived): render without waiting."""
         self._source, self._analysis, self._params = source, analysis, params
+        self._content += 1
         self._changed(immediate=True)
 
     def set_params(self, params: RetouchParams) -> None:
@@ -184,6 +192,7 @@ class RenderController(QObject):
 
     def set_analysis(self, analysis: FaceAnalysis | None) -> None:
         self._analysis = analysis
+        self._content += 1
         self._changed()
 
     def _changed(self, *, immediate: bool = False) -> None:
@@ -194,8 +203,11 @@ class RenderController(QObject):
         if immediate:
             self._timer.stop()
             self._submit_preview()
-        else:
-            self._timer.start()  # restarts: only the last of a burst of changes renders
+        elif not self._timer.isActive():
+            # Not restarted by later changes: a burst within the interval renders once (with
+            # the latest values, read when the timer fires), and a continuous drag still shows
+            # a new preview every interval instead of only when the mouse stops.
+            self._timer.start()
 
     def flush(self) -> None:
         """Submit a debounced preview now (used on slider release)."""
@@ -224,7 +236,9 @@ class RenderController(QObject):
         if cached is None or cached[0] is not src.preview or cached[1] is not self._analysis:
             cached = (src.preview, self._analysis, self._prepare(src.preview, faces))
             self._prepared = cached
-        req = RenderRequest("preview", self._generation, src.preview, faces, self._params, cached[2])
+        self._preview_sequence += 1
+        req = RenderRequest("preview", self._generation, self._content, src.preview, faces, self._params,
+                            cached[2], sequence=self._preview_sequence)
         self._submit(req)
 
     def request_detail(self, visible: Region, display_scale: float) -> Region | None:
@@ -243,7 +257,7 @@ class RenderController(QObject):
         crop = src.full[y:y + h, x:x + w]
         self._detail_sequence += 1
         faces = self._faces(1.0, -x, -y)
-        req = RenderRequest("detail", self._generation, crop, faces, self._params,
+        req = RenderRequest("detail", self._generation, self._content, crop, faces, self._params,
                             self._prepare(crop, faces), region=(x, y, w, h),
                             output_scale=min(1.0, display_scale), sequence=self._detail_sequence)
         self._submit(req)
@@ -280,11 +294,11 @@ class RenderController(QObject):
         self._job_done()
         if self._pending.get(req.kind) is not None and self._pending[req.kind].done():
             self._pending.pop(req.kind, None)
-        stale = req.generation != self._generation or (
-            req.kind == "detail" and req.sequence != self._detail_sequence)
-        if stale or self._closed:
-            return
+        if self._closed or req.content != self._content:
+            return  # another photo or other faces
         if isinstance(outcome, BaseException):
+            if req.generation != self._generation:
+                return  # only the current state's failure is worth a message
             if isinstance(outcome, FaceStudioError):
                 self.renderFailed.emit(str(outcome))
             else:
@@ -294,10 +308,13 @@ class RenderController(QObject):
             return
         assert isinstance(outcome, RenderResult)
         if req.kind == "preview":
+            if req.sequence <= self._shown_preview:
+                return  # older than what is on screen
+            self._shown_preview = req.sequence
             self.last_preview_seconds = outcome.seconds
             self.previewReady.emit(outcome)
-        else:
-            self.detailReady.emit(outcome)
+        elif req.generation == self._generation and req.sequence == self._detail_sequence:
+            self.detailReady.emit(outcome)  # (a region for old parameters would show them)
 
     def is_busy(self) -> bool:
         return self._outstanding > 0

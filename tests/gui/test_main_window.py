@@ -193,3 +193,67 @@ def test_settings_are_saved_on_close(qtbot, astronaut_jpeg, config_dir):
     w2 = MainWindow(load_settings(), persist=True)
     qtbot.addWidget(w2)
     assert w2.panel.smoothing.value() == 42
+
+
+def test_at_100_percent_the_view_shows_full_resolution_pixels(qtbot, window, tmp_path, astronaut_rgb):
+    import cv2
+
+    from facestudio.core import pipeline
+
+    big = cv2.resize(np.ascontiguousarray(astronaut_rgb), (1900, 1900), interpolation=cv2.INTER_CUBIC)
+    grain = np.random.default_rng(0).normal(0, 8, big.shape[:2])[..., None]  # fine detail to lose
+    big = np.clip(big + grain, 0, 255).astype(np.uint8)
+    path = write_photo(tmp_path / "big.jpg", big, quality=95)
+    doc = open_ready(qtbot, window, path)
+    assert doc.preview_scale < 0.8  # the sliders work on a reduced copy ...
+    canvas = window.canvas
+    cx, cy = (int(v) for v in doc.analysis.faces[0].center())
+    with qtbot.waitSignal(window.detailShown, timeout=TIMEOUT) as blocker:
+        canvas.set_zoom(1.0)
+        canvas.center_on(cx, cy)
+    qtbot.waitUntil(window.is_idle, timeout=TIMEOUT)
+    region = blocker.args[0].request.region
+    vx, vy, vw, vh = canvas.visible_region()
+    rx, ry, rw, rh = region
+    assert rx <= vx and ry <= vy and rx + rw >= vx + vw and ry + rh >= vy + vh
+    assert canvas.devicePixelRatioF() == 1.0  # offscreen: one widget pixel per device pixel
+    # ... but at 100 % the screen shows the photo's own pixels: compare with the decoded file
+    window.actions_by_name["mode_after"].trigger()
+    canvas.overlay.set_visible(False)
+    qtbot.waitUntil(window.is_idle, timeout=TIMEOUT)
+    top_left = canvas.image_to_widget(QPointF_(vx, vy))
+    x0, y0 = round(top_left.x()), round(top_left.y())
+    w, h = min(vw, canvas.width() - x0), min(vh, canvas.height() - y0)
+    shown_after = qimage_array(canvas.grab().toImage())[y0:y0 + h, x0:x0 + w]
+    expected_after = pipeline.render(doc.full, doc.analysis.faces, doc.params)[vy:vy + h, vx:vx + w]
+    canvas.set_holding(True)
+    shown_before = qimage_array(canvas.grab().toImage())[y0:y0 + h, x0:x0 + w]
+    canvas.set_holding(False)
+    assert np.abs(shown_before.astype(int) - doc.full[vy:vy + h, vx:vx + w]).mean() < 1.0
+    # the visible part of the result is the full-resolution render (not the preview enlarged)
+    err = np.abs(shown_after.astype(int) - expected_after).mean()
+    canvas.clear_detail()  # what the enlarged preview alone would show
+    blurry = qimage_array(canvas.grab().toImage())[y0:y0 + h, x0:x0 + w]
+    err_preview = np.abs(blurry.astype(int) - expected_after).mean()
+    print(f"mean abs difference to the full-res render: detail {err:.2f}, preview {err_preview:.2f}")
+    assert err < 0.5 and err_preview > err + 1.0
+
+
+def QPointF_(x, y):  # noqa: N802 (a QPointF from ints)
+    from PySide6.QtCore import QPointF
+
+    return QPointF(float(x), float(y))
+
+
+def test_hold_backslash_or_the_button_to_see_the_original(qtbot, window, astronaut_jpeg):
+    open_ready(qtbot, window, astronaut_jpeg)
+    canvas = window.canvas
+    canvas.setFocus()
+    qtbot.keyPress(canvas, Qt.Key.Key_Backslash)
+    assert canvas.holding()
+    qtbot.keyRelease(canvas, Qt.Key.Key_Backslash)
+    assert not canvas.holding()
+    qtbot.mousePress(window.compare_button, Qt.MouseButton.LeftButton)
+    assert canvas.holding()
+    qtbot.mouseRelease(window.compare_button, Qt.MouseButton.LeftButton)
+    assert not canvas.holding()

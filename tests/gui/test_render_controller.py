@@ -59,7 +59,7 @@ def test_a_burst_of_changes_renders_once_with_the_last_value(qtbot, source):
     c.shutdown()
 
 
-def test_stale_results_are_dropped(qtbot, source):
+def test_results_for_another_photo_are_dropped(qtbot, source):
     gate = threading.Event()
 
     def slow(image, faces, params):
@@ -71,11 +71,35 @@ def test_stale_results_are_dropped(qtbot, source):
     shown = []
     c.previewReady.connect(shown.append)
     c.set_source(source, None, RetouchParams(smoothing=1))  # starts at once and blocks
-    c.set_params(RetouchParams(smoothing=2))
-    qtbot.waitUntil(lambda: c.is_busy() and not c.pending(), timeout=5000)
+    other = RenderSource(source.preview.copy(), 0.5, source.full, (600, 400))
+    c.set_source(other, None, RetouchParams(smoothing=2))  # the user switched photos
     gate.set()
-    qtbot.waitUntil(lambda: not c.is_busy(), timeout=5000)
+    qtbot.waitUntil(lambda: not c.is_busy() and not c.pending(), timeout=5000)
     assert [r.request.params.smoothing for r in shown] == [2]
+    c.shutdown()
+
+
+def test_a_slow_drag_still_shows_previews_and_ends_on_the_last_value(qtbot, source):
+    release = threading.Semaphore(0)
+
+    def slow(image, faces, params):
+        release.acquire(timeout=5)  # the test lets each render finish in turn
+        return brighten(image, faces, params)
+
+    c = RenderController(from_render(slow), debounce_ms=1)
+    shown = []
+    c.previewReady.connect(shown.append)
+    c.set_source(source, None, RetouchParams(smoothing=1))  # running, blocked
+    for v in (2, 3, 4):  # the drag goes on: 2 and 3 are replaced while queued, 4 waits
+        c.set_params(RetouchParams(smoothing=v))
+        qtbot.waitUntil(lambda: not c.pending(), timeout=5000)
+    release.release()
+    qtbot.waitUntil(lambda: len(shown) == 1, timeout=5000)
+    # the first result is already old but nothing newer is on screen: it is shown
+    assert shown[0].request.params.smoothing == 1
+    release.release()
+    qtbot.waitUntil(lambda: not c.is_busy(), timeout=5000)
+    assert [r.request.params.smoothing for r in shown] == [1, 4]
     c.shutdown()
 
 
