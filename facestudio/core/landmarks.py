@@ -238,17 +238,23 @@ class LandmarkDetector:
         pts = m90.to_90(mesh, lc, rc, li[0], ri[0])
         return _Face(mesh, pts, _sigmoid(logit))
 
-    def faces(self, dets: np.ndarray) -> list[_Face]:
-        out: list[_Face] = []
+    def faces(self, dets: np.ndarray, known: list[_Face] | None = None) -> list[_Face]:
+        """Faces for candidates (best first), skipping candidates inside a face already found
+        (in ``known`` or earlier in ``dets``); returns ``known`` plus the new faces, deduped."""
+        out = list(known or [])
         for det in dets:
+            if len(_not_inside(det[None], out)) == 0:
+                continue
             face = self.face_from_detection(det)
             if face is not None:
                 out.append(face)
         return _dedupe(out)
 
-    def find_faces(self, tiling: bool | str = "auto", turn: int = 0) -> list[_Face]:
+    def find_faces(self, tiling: bool | str = "auto", turn: int = 0,
+                   known: list[_Face] | None = None) -> list[_Face]:
         """Faces of the image, detected on it (``turn`` = 0) or on a reduced copy turned by
-        ``np.rot90(.., turn)``; the mesh always runs on this image, upright."""
+        ``np.rot90(.., turn)``; the mesh always runs on this image, upright. Faces in
+        ``known`` are kept and not searched again."""
         if turn:
             j = 0
             while max(self.width, self.height) / 2 ** (j + 1) >= 1024 and j + 1 <= self.pyr.max_level():
@@ -266,11 +272,11 @@ class LandmarkDetector:
             def to_image(d: np.ndarray) -> np.ndarray:
                 return d
 
-        faces = self.faces(to_image(self.frame_detections(pyr)))
+        faces = self.faces(to_image(self.frame_detections(pyr)), known)
+        found_new = len(faces) > len(known or [])
         long = max(self.width, self.height)
-        if tiling is True or (tiling == "auto" and (not faces or long > AUTO_TILE_LONG_SIDE)):
-            dets = to_image(self.tile_detections(pyr, tiling is True))
-            faces = _dedupe(faces + self.faces(_not_inside(dets, faces)))
+        if tiling is True or (tiling == "auto" and (not found_new or long > AUTO_TILE_LONG_SIDE)):
+            faces = self.faces(to_image(self.tile_detections(pyr, tiling is True)), faces)
         return faces
 
     def analyze(self, tiling: bool | str = "auto") -> FaceAnalysis:
@@ -285,7 +291,7 @@ class LandmarkDetector:
             # the faces found are mostly turned: the photo is, so look again the right way up
             k = _quarter_turns(faces)
             if k:
-                faces = _dedupe(faces + self.find_faces(tiling, turn=k))
+                faces = self.find_faces(tiling, turn=k, known=faces)
         faces.sort(key=lambda f: float(f.points[:, 0].mean()))
         shapes = tuple(FaceShape(f.points - 0.5, f.score) for f in faces)
         return FaceAnalysis(self.width, self.height, shapes, LOCAL_MODEL_VERSION)

@@ -196,6 +196,56 @@ def test_half_turned_group_is_meshed_upright(group7):
         assert face.group("face_profile")[10][1] < eyes[1]  # chin above the eyes in the image
 
 
+def lfw_grid(faces_not_others: bool) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """scikit-image's LFW subset (100 real faces, 100 non-faces, 25x25 gray): a 10x10 grid of
+    125 px patches on a backdrop, and the patch centres."""
+    from skimage import data
+
+    patches = data.lfw_subset()[:100] if faces_not_others else data.lfw_subset()[100:]
+    canvas = faces.backdrop(2000, 2000)
+    centres = []
+    for i, patch in enumerate(patches):
+        big = cv2.resize((patch * 255).astype(np.uint8), (125, 125), interpolation=cv2.INTER_CUBIC)
+        r, c = divmod(i, 10)
+        canvas[r * 200 + 37:r * 200 + 162, c * 200 + 37:c * 200 + 162] = big[..., None]
+        centres.append((c * 200 + 99.0, r * 200 + 99.0))
+    return canvas, centres
+
+
+@pytest.fixture(scope="module")
+def lfw_faces() -> tuple[np.ndarray, list[tuple[float, float]]]:
+    return lfw_grid(True)
+
+
+def test_many_real_faces(lfw_faces):
+    """100 different people (small, blurry, tightly cropped): nearly all found, each once."""
+    image, centres = lfw_faces
+    result = detect_faces(image)
+    assert 90 <= len(result.faces) <= 100
+    found = np.array([f.center() for f in result.faces])
+    d = np.linalg.norm(found[:, None] - np.array(centres)[None], axis=2)
+    assert d.min(axis=1).max() < 40  # every face on a patch
+    assert len(set(d.argmin(axis=1).tolist())) == len(result.faces)  # no patch twice
+
+
+def test_sideways_photo_is_searched_upright(lfw_faces):
+    """The detector takes only some sideways faces; the turned search finds the rest."""
+    image, _ = lfw_faces
+    upright = len(detect_faces(image).faces)
+    turned = np.ascontiguousarray(np.rot90(image, 1))
+    fast = detect_faces(turned, tiling=False)
+    result = detect_faces(turned)
+    assert len(fast.faces) < 0.8 * upright
+    assert len(result.faces) >= upright - 2
+    for face in result.faces:  # eyes side by side vertically: the faces lie on their side
+        assert abs(abs(face.roll_degrees()) - 90) < 30
+
+
+def test_no_face_among_non_face_patches():
+    image, _ = lfw_grid(False)
+    assert detect_faces(image).faces == ()
+
+
 def test_no_face_in_a_backdrop():
     empty = faces.backdrop(1500, 2500)
     for tiling in ("auto", True, False):
