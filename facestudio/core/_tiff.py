@@ -13,6 +13,7 @@ Also here: turning the tags of a TIFF opened with Pillow into a standalone EXIF 
 
 from __future__ import annotations
 
+import logging
 import struct
 
 import numpy as np
@@ -20,6 +21,8 @@ from PIL import Image
 from PIL.TiffImagePlugin import ImageFileDirectory_v2
 
 from . import _metadata
+
+log = logging.getLogger(__name__)
 
 _EXIF_IFD, _GPS_IFD, _INTEROP_IFD = 0x8769, 0x8825, 0xA005
 
@@ -40,6 +43,14 @@ def exif_from_tiff(im: Image.Image) -> bytes | None:
     Structural tags (strip offsets, compression...) and the ICC/XMP/Photoshop tags are left out;
     the Exif, GPS and Interoperability sub-IFDs are included.
     """
+    try:
+        return _exif_from_tiff(im)
+    except Exception as err:  # odd private tags can trip Pillow's serialiser: keep the pixels
+        log.warning("dropping the TIFF's EXIF tags (%s)", err)
+        return None
+
+
+def _exif_from_tiff(im: Image.Image) -> bytes | None:
     src = im.getexif()
     out = Image.Exif()
     for tag, value in src.items():
@@ -89,7 +100,12 @@ def encode_tiff(pixels: np.ndarray, alpha: np.ndarray | None, *, exif: bytes | N
 
     ifd = ImageFileDirectory_v2(ifh=b"II*\x00\x08\x00\x00\x00")
     if exif:
-        _copy_exif_tags(ifd, exif)
+        try:
+            _copy_exif_tags(ifd, exif)
+            ifd.tobytes(8)  # fail here, not below, if Pillow cannot serialise some tag
+        except Exception as err:
+            log.warning("writing the TIFF without its EXIF tags (%s)", err)
+            ifd = ImageFileDirectory_v2(ifh=b"II*\x00\x08\x00\x00\x00")
     ifd[256] = w
     ifd[257] = h
     ifd[258] = (bits,) * spp

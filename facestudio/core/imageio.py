@@ -1,4 +1,4 @@
-"""Loading and saving photos: the only place FaceStudio touches image files.
+"""Loading and saving photos: decoding, metadata, orientation and safe writing.
 
 ``load_image`` turns a JPEG, PNG, TIFF, WebP or BMP file into RGB numpy pixels (uint8, or
 uint16 for 16-bit sources) in displayed orientation (EXIF orientation applied), plus alpha and
@@ -262,7 +262,8 @@ def _check_pixel_count(name: str, width: int, height: int, max_pixels: int | Non
     if max_pixels is None:
         return
     if max_pixels <= 0:
-        raise ValueError(f"max_pixels must be positive, got {max_pixels}")
+        raise ParameterError(f"the pixel limit must be positive, got {max_pixels}; pass a "
+                             "positive --max-megapixels")
     count = width * height
     if count > max_pixels:
         raise ImageTooLargeError(

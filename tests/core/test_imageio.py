@@ -249,6 +249,30 @@ def test_tiff_tags_read_by_tifffile(tmp_path, photo, full_meta):
         assert tags["ExifTag"].value["DateTimeOriginal"] == files.DATETIME_ORIGINAL
 
 
+@pytest.mark.parametrize("ext", [".tif", ".png", ".jpg"])
+def test_camera_exif_values_survive_from_a_jpeg(tmp_path, photo, ext):
+    from PIL.TiffImagePlugin import IFDRational
+    ex = Image.Exif()
+    ex.load(files.exif_block())
+    sub = ex.get_ifd(0x8769)
+    sub[0x829A] = IFDRational(1, 250)  # ExposureTime
+    sub[0x829D] = IFDRational(28, 10)  # FNumber
+    sub[0x8827] = 400  # ISO
+    sub[0x927C] = b"MAKERNOTE\x00\x01\x02binary"  # MakerNote
+    gps = ex.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (IFDRational(52, 1), IFDRational(31, 1), IFDRational(1234, 100))
+    src = _pil_save(tmp_path / "cam.jpg", photo, quality=95, exif=ex.tobytes())
+    loaded = load_image(src)
+    out = save_image(tmp_path / f"o{ext}", loaded.pixels, metadata=loaded.metadata)
+    with Image.open(out) as im:
+        got = im.getexif()
+        sub, gps = got.get_ifd(0x8769), got.get_ifd(0x8825)
+    assert got[0x010F] == "Canon" and sub[0x9003] == files.DATETIME_ORIGINAL
+    assert float(sub[0x829A]) == pytest.approx(1 / 250) and float(sub[0x829D]) == pytest.approx(2.8)
+    assert sub[0x8827] == 400 and sub[0x927C] == b"MAKERNOTE\x00\x01\x02binary"
+    assert gps[1] == "N" and [float(v) for v in gps[2]] == pytest.approx([52, 31, 12.34])
+
+
 def test_non_rgb_icc_profile_is_not_embedded(tmp_path, photo):
     out = save_image(tmp_path / "o.png", photo, metadata=ImageMetadata(icc_profile=files.cmyk_profile()))
     with Image.open(out) as im:
