@@ -5,14 +5,15 @@ What belongs here: the vertex table of ``shared/spec/local-landmarks.md`` (one m
 eye and brow slots in the iris model's 71-point eye contour, and :func:`to_90` that assembles
 one face. Geometry of crops and model runs lives in :mod:`facestudio.core.landmarks`.
 
-The iris model's eye contour (MediaPipe ``iris_landmark``) lists, for the image-left eye:
-0-8 the lower lid from the outer corner (vertex 33) to the inner corner (133), 9-15 the upper
-lid from the outer end inward without the corners (246, 161, ..., 173), then rings around the
-eye: 16-31 and 32-47 (two halos), 48-53 the brow's lower edge (vertices 35, 124, 46, 53, 52,
-65), 54-62 a lower halo, 63-70 the brow's upper edge (156, 70, 63, 105, 66, 107, 55, 193).
-Checked by drawing all 71 points on the astronaut: 50-53 and 65-69 lie on the visible brow. The image-right eye
-is run mirrored, so the same contour index lands on the mirror vertex (263 for 33, 276 for 46
-and so on): one index list serves both eyes.
+The iris model's 71-point eye contour (MediaPipe ``iris_landmark``), for the eye whose outer
+corner is vertex 33 (image-left in an upright photo): 0-8 the lower lid from the outer corner
+(33) to the inner corner (133); 9-15 the upper lid from the outer end inward, corners excluded
+(246, 161, ..., 173); 16-31 and 32-47 two halos around the eye; 48-53 the brow's lower edge
+(vertices 35, 124, 46, 53, 52, 65); 54-62 a lower halo; 63-70 the brow's upper edge (156, 70,
+63, 105, 66, 107, 55, 193). Checked by drawing all 71 points on the astronaut: 50-53 and 65-69
+lie on the visible brow, 0-15 on the lids. The other eye is run mirrored, so the same contour
+index lands on the mirror vertex (263 for 33, 276 for 46 and so on): one index list serves
+both eyes.
 """
 
 from __future__ import annotations

@@ -60,7 +60,8 @@ def model_bytes(name: str) -> bytes:
         try:
             data = (models_root() / name).read_bytes()
         except (OSError, ModuleNotFoundError) as exc:
-            raise ModelError(f"the face model {name} is missing or unreadable: {_REINSTALL}") from exc
+            raise ModelError(
+                f"the face model {name} is missing or unreadable: {_REINSTALL}") from exc
         if len(data) != size or hashlib.sha256(data).hexdigest() != digest:
             raise ModelError(f"the face model {name} is damaged: {_REINSTALL}")
         _model_bytes[name] = data
@@ -103,7 +104,8 @@ class _Runner:
         it = self.interpreter
         it.set_tensor(self.input_index, tensor[np.newaxis])  # type: ignore[attr-defined]
         it.invoke()  # type: ignore[attr-defined]
-        return tuple(it.get_tensor(i).reshape(-1).copy() for i in self.outputs)  # type: ignore[attr-defined]
+        get = it.get_tensor  # type: ignore[attr-defined]
+        return tuple(get(i).reshape(-1).copy() for i in self.outputs)
 
 
 class FaceModels:

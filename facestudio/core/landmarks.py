@@ -114,7 +114,8 @@ class LandmarkDetector:
         f = 2**j
         src = pyr.level(j)
         lx0, ly0 = x0 // f, y0 // f
-        lx1, ly1 = min(src.shape[1], max(lx0 + 1, x1 // f)), min(src.shape[0], max(ly0 + 1, y1 // f))
+        lx1 = min(src.shape[1], max(lx0 + 1, x1 // f))
+        ly1 = min(src.shape[0], max(ly0 + 1, y1 // f))
         tensor, back = bf.letterbox(src, lx0, ly0, lx1, ly1, float(pyr.unit))
         raw_boxes, raw_scores = self.models.detector(tensor)
         dets = bf.decode(raw_boxes, raw_scores, back, DETECTION_SCORE)
@@ -122,8 +123,10 @@ class LandmarkDetector:
         return self._drop_cut(dets, x0, y0, x1, y1, pyr.width, pyr.height)
 
     @staticmethod
-    def _drop_cut(dets: np.ndarray, x0: int, y0: int, x1: int, y1: int, w: int, h: int) -> np.ndarray:
-        """Drop boxes touching a tile edge that is not a frame edge (a neighbour sees them whole)."""
+    def _drop_cut(dets: np.ndarray, x0: int, y0: int, x1: int, y1: int, w: int, h: int,
+                  ) -> np.ndarray:
+        """Drop boxes touching a tile edge that is not a frame edge (a neighbour sees them
+        whole)."""
         if len(dets) == 0:
             return dets
         margin = 0.02 * max(x1 - x0, y1 - y0)
@@ -256,8 +259,8 @@ class LandmarkDetector:
         ``np.rot90(.., turn)``; the mesh always runs on this image, upright. Faces in
         ``known`` are kept and not searched again."""
         if turn:
-            j = 0
-            while max(self.width, self.height) / 2 ** (j + 1) >= 1024 and j + 1 <= self.pyr.max_level():
+            j, long = 0, max(self.width, self.height)
+            while long / 2 ** (j + 1) >= 1024 and j + 1 <= self.pyr.max_level():
                 j += 1
             small = self.pyr.level(j)
             pyr = Pyramid(np.ascontiguousarray(np.rot90(small, turn)))
