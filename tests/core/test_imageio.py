@@ -623,9 +623,17 @@ def test_decompression_bomb_refused_before_decoding(tmp_path, photo, monkeypatch
     with pytest.raises(ImageTooLargeError):
         imageio.load_image_for_preview(bomb, max_side=256)
     monkeypatch.undo()
-    with pytest.raises(ImageReadError) as err:  # limit lifted: a clean error, not Pillow's bomb error
-        load_image(bomb, max_pixels=None)
+    # 196 MP: within FaceStudio's 200 MP default but above Pillow's own 179 MP error threshold;
+    # the (fake) data then fails cleanly instead of raising Pillow's DecompressionBombError
+    near = tmp_path / "near.png"
+    near.write_bytes(files.png_with_size(small.getvalue(), 14000, 14000))
+    with pytest.raises(ImageReadError) as err:
+        load_image(near)
     assert not isinstance(err.value, ImageTooLargeError)
+    # and if some other code re-enables Pillow's global check, its error is still ours
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 10)
+    with pytest.raises(ImageTooLargeError, match="--max-megapixels"):
+        load_image(_pil_save(tmp_path / "small.png", photo))
 
 
 def test_max_pixels_override(tmp_path):
