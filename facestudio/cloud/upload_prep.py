@@ -75,15 +75,17 @@ class PreparedUpload:
 
     def describe(self) -> str:
         """One line for the user: what exactly is sent."""
-        what = "the whole photo" if self.whole_image else "the face region"
         ow, oh = self.original_size
         cw, ch = self.crop_size
         size = f"{self.width}x{self.height} px"
-        if self.scale < 0.999:
-            size += f", downscaled from {cw}x{ch}"
-        elif not self.whole_image:
-            size += f" of {ow}x{oh}"
-        return f"{what} as a {size} JPEG ({len(self.data) / 1e6:.2f} MB, no metadata)"
+        scaled = self.scale < 0.999
+        if self.whole_image:
+            what = (f"the whole photo, downscaled from {cw}x{ch} to {size}," if scaled
+                    else f"the whole photo ({size})")
+        else:
+            what = f"the face region ({cw}x{ch} px of the {ow}x{oh} photo"
+            what += f", downscaled to {size})" if scaled else ")"
+        return f"{what} as a JPEG ({len(self.data) / 1e6:.2f} MB, no metadata)"
 
 
 def to_uint8(pixels: np.ndarray) -> np.ndarray:

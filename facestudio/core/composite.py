@@ -205,8 +205,8 @@ def _edge_taper(mask: np.ndarray, crop: tuple[int, int, int, int], full: tuple[i
 
 def composite_result(original: np.ndarray, result: np.ndarray, crop: tuple[int, int, int, int], *,
                      uploaded: np.ndarray | None = None, faces: Sequence[FaceShape] = (),
-                     whole: bool = False, max_shift: float = 4.0, detail: bool = True,
-                     grow: float = 0.12,
+                     whole: bool = False, opacity: float = 1.0, max_shift: float = 4.0,
+                     detail: bool = True, grow: float = 0.12,
                      feather: float = 0.06, aspect_tolerance: float = 0.03) -> np.ndarray:
     """Blend a provider's result for ``crop`` into the full-resolution ``original``.
 
@@ -226,6 +226,8 @@ def composite_result(original: np.ndarray, result: np.ndarray, crop: tuple[int, 
         from the upload beyond noise.
     whole : bool
         Blend the whole crop (a colour filter applies everywhere); ``faces`` is then ignored.
+    opacity : float
+        How much of the provider's change to apply, 0-1 (a filter's strength).
     max_shift : float
         Largest translation (in the result's pixels) the alignment may apply.
     detail : bool
@@ -287,6 +289,9 @@ def composite_result(original: np.ndarray, result: np.ndarray, crop: tuple[int, 
     else:
         mask = difference_mask(sent, res)
     _edge_taper(mask, (x0, y0, x1, y1), (W, H))
+    if opacity < 1.0:
+        mask *= max(0.0, float(opacity))
+        mask[mask < _MASK_FLOOR] = 0.0
     out = original.copy()
     rows = np.flatnonzero(mask.max(axis=1) > 0)
     cols = np.flatnonzero(mask.max(axis=0) > 0)

@@ -174,3 +174,16 @@ def test_banded_blend_equals_one_pass(photo, face, monkeypatch):
     monkeypatch.setattr(composite, "_BAND_PIXELS", 20_000)  # many thin bands
     banded = composite_result(photo, result, prep.crop, uploaded=prep.pixels, faces=[face])
     assert np.array_equal(one, banded)
+
+
+def test_opacity_scales_the_change(photo, face):
+    prep = prepare_upload(photo, limits_for("ailab-beauty-pro"))
+    grey = lambda im: np.repeat(cv2.cvtColor(cv2.resize(im, (im.shape[1] // 2, im.shape[0] // 2)),
+                                             cv2.COLOR_RGB2GRAY)[:, :, None], 3, axis=2)
+    result = provider(prep, grey)
+    full = composite_result(photo, result, prep.crop, uploaded=prep.pixels, whole=True)
+    half = composite_result(photo, result, prep.crop, uploaded=prep.pixels, whole=True, opacity=0.5)
+    d_full = full.astype(float) - photo
+    d_half = half.astype(float) - photo
+    big = np.abs(d_full) > 20
+    assert np.median(d_half[big] / d_full[big]) == pytest.approx(0.5, abs=0.05)

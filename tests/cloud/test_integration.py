@@ -188,7 +188,8 @@ def test_ailab_smart_all_faces_and_beauty_level(server, photo, analysis):
     run(retouch(ailab_backend(server, "ailab-smart"), photo, analysis, RetouchParams(face=0),
                 extra={"beauty_level": 0.8}))
     submit = server.requests_to("/api/portrait/effects/smart-beauty")[1]
-    assert submit.fields == {"task_type": "async", "beauty_level": "0.8"}  # one face: largest only
+    # every face in the upload is processed; the blend keeps only the chosen one
+    assert submit.fields == {"task_type": "async", "beauty_level": "0.8", "multi_face": "1"}
 
 
 def test_ailab_pro_filter_recolours_the_whole_photo(server, photo, analysis):
@@ -214,8 +215,9 @@ def test_tidyup_retired_and_working(server, photo, analysis):
                     extra={"shape_type": 2, "strength": 0.7}))
     assert "retired by AILabTools; use the local engine (--backend local)" in str(info.value)
     assert len(server.requests) == 1  # not retried
-    with pytest.raises(ParameterError, match="shape_type"):
-        run(retouch(ailab_backend(server, "ailab-tidyup"), photo, analysis))
+    assert np.array_equal(run(retouch(ailab_backend(server, "ailab-tidyup"), photo, analysis)),
+                          photo.pixels)  # no reshape part asked for: no call
+    assert len(server.requests) == 1
     server.tidyup_retired = False  # should it come back, the sync protocol works
     out = run(retouch(ailab_backend(server, "ailab-tidyup"), photo, analysis,
                       extra={"shape_type": 21, "strength": 0.7}))
@@ -369,9 +371,13 @@ def test_factory_and_protocol(server):
 
 def test_describe_upload_before_sending(server, photo, analysis):
     backend = ailab_backend(server)
-    prep = backend.plan_upload(photo, analysis, RetouchParams())
-    text = backend.describe_upload(prep)
+    (prep,) = backend.plan_upload(photo, analysis, RetouchParams())
+    text = backend.describe_upload([prep])
     assert text.startswith("AILabTools (127.0.0.1:") and "face region" in text and "no metadata" in text
+    assert backend.plan_upload(photo, analysis, RetouchParams.zero()) == []
+    assert "Nothing will be sent" in backend.describe_upload([])
+    ace = ace_backend(server)
+    assert "nothing is uploaded" in ace.describe_upload([], extra={"image_url": "https://example.org/p.jpg"})
     assert server.requests == []  # planning sends nothing
     with pytest.raises(ParameterError, match="no face 3"):
         backend.plan_upload(photo, analysis, RetouchParams(face=3))
@@ -412,6 +418,9 @@ def test_more_faces_than_an_endpoint_takes_go_in_several_calls(server):
     assert len(calls) == 2
     uploads = [pil_open(r.files["file"][2]) for r in server.requests_to("/api/v1/files/")]
     assert uploads[0].size[0] > uploads[1].size[0]  # 5 faces, then 2
+    plan = ace_backend(server).plan_upload(photo, analysis, RetouchParams())
+    assert [p.pixels.shape[1] for p in plan] == [u.size[0] for u in uploads]
+    assert "will receive 2 images in 2 calls" in ace_backend(server).describe_upload(plan)
     blue = out[..., 2].astype(int) - group.image[..., 2]
     for (cx, cy) in group.centers:  # every face got its edit exactly once
         assert -50 < blue[int(cy) - 3:int(cy) + 3, int(cx) - 3:int(cx) + 3].mean() < -30
@@ -441,3 +450,13 @@ def test_the_real_providers_are_unreachable_from_tests(photo, analysis, monkeypa
     assert backend.client.base_url == "https://www.ailabapi.com"
     with pytest.raises(AssertionError, match="tried to reach www.ailabapi.com"):
         run(retouch(backend, photo, analysis))
+
+
+def test_pro_fields_come_from_the_sliders(server, photo, analysis):
+    params = RetouchParams(smoothing=5, whitening=6, face_lifting=7, eye_enlarging=8, shrink_face=9,
+                           remove_eyebrow=11, filter_id=35, filter_strength=100)
+    run(retouch(ailab_backend(server), photo, analysis, params))
+    (submit,) = server.requests_to("/api/portrait/effects/face-beauty-pro")
+    assert submit.fields == {"task_type": "async", "whitening": "6", "smoothing": "5", "thinface": "7",
+                             "shrink_face": "9", "enlarge_eye": "8", "remove_eyebrow": "11",
+                             "filter_type": "35"}
