@@ -278,6 +278,11 @@ def composite_result(original: np.ndarray, result: np.ndarray, crop: tuple[int, 
         m = np.float32([[1, 0, -dx], [0, 1, -dy]])
         res = cv2.warpAffine(res, m, (rw, rh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
+    if not whole and float(np.median(np.abs(res - sent))) > 0.12:
+        # A retouch leaves most of the picture alone; this is another picture (a public URL
+        # that is not this photo, or a provider error page rendered as an image).
+        raise CompositeError("the service returned a picture that does not match the photo sent, "
+                             "so it cannot be put back")
     fx, fy = rw / cw, rh / ch
     if whole:
         mask = np.ones((rh, rw), np.float32)

@@ -163,6 +163,9 @@ def test_a_result_of_another_shape_is_refused(photo, face):
     wrong = np.zeros((prep.height // 2, prep.width, 3), np.uint8)
     with pytest.raises(CompositeError, match="different shape"):
         composite_result(photo, wrong, prep.crop, uploaded=prep.pixels, faces=[face])
+    other = np.ascontiguousarray(prep.pixels[::-1, ::-1])  # same size, another picture
+    with pytest.raises(CompositeError, match="does not match the photo sent"):
+        composite_result(photo, other, prep.crop, uploaded=prep.pixels, faces=[face])
 
 
 def test_banded_blend_equals_one_pass(photo, face, monkeypatch):

@@ -124,6 +124,9 @@ def test_ace_with_a_public_image_url_needs_no_upload(server, photo, analysis):
     only_face_changed(out, photo, analysis)
     assert [r.path for r in server.requests][:1] == ["/face/beautify"]
     assert server.requests[0].json["image_url"] == url
+    wrong = server.put(jpeg_bytes(np.ascontiguousarray(photo.pixels[::-1]), 90))  # not this photo
+    with pytest.raises(MalformedResponseError, match="does not match the photo"):
+        run(retouch(ace_backend(server, platform_token=None), photo, analysis, extra={"image_url": wrong}))
 
 
 def test_ace_analyze_gives_full_resolution_face_shapes(server, photo):
@@ -137,6 +140,10 @@ def test_ace_analyze_gives_full_resolution_face_shapes(server, photo):
         largest = await backend.analyze(photo, largest=True)
         server.analyze_faces = []
         none = await backend.analyze(photo)
+        server.script("POST /face/analyze", Reply(400, ace_error("FailedOperation.ImageFacedetectFailed",
+                                                                 "no face detected")))
+        refused = await backend.analyze(photo)  # Ace's no-face error is an empty analysis too
+        assert refused.faces == () and refused.image_width == SIDE
         await backend.aclose()
         return found, largest, none, stages
 
@@ -151,7 +158,7 @@ def test_ace_analyze_gives_full_resolution_face_shapes(server, photo):
     uploads = [r for r in server.requests if r.path == "/api/v1/files/"]
     assert max(pil_open(uploads[0].files["file"][2]).size) == 400
     calls = [r.json for r in server.requests if r.path == "/face/analyze"]
-    assert [c["mode"] for c in calls] == [0, 1, 0]
+    assert [c["mode"] for c in calls] == [0, 1, 0, 0]
     assert all(c["face_model_version"] == "3.0" and c["need_rotate_detection"] == 0 for c in calls)
     assert len(largest.faces) == 1 and none.faces == ()
 
