@@ -25,6 +25,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from facestudio import __version__
+from facestudio.gui.jobs import error_message
 from facestudio.gui.main_window import MainWindow
 from facestudio.settings import Settings, load_settings
 
@@ -86,6 +87,8 @@ def run(window_setup: Any = None, *, settings: Settings | None = None, persist: 
     settings = settings if settings is not None else load_settings()
     backends = open_backends(settings)
     window = MainWindow(settings, backends=backends, persist=persist)
+    previous_hook = sys.excepthook
+    sys.excepthook = _report_to(window, previous_hook)
     window.show()
     tune_garbage_collector()
     if window_setup is not None:
@@ -99,7 +102,24 @@ def run(window_setup: Any = None, *, settings: Settings | None = None, persist: 
             loop.run_until_complete(close_backends(backends))
     finally:
         asyncio.set_event_loop(None)
+        sys.excepthook = previous_hook
     return getattr(window, "exit_code", 0)
+
+
+def _report_to(window: MainWindow, previous: Any) -> Any:
+    """An excepthook: a bug in a slot is logged with its traceback and shown as a message, and
+    the window carries on (Qt would otherwise only print it, and the user would see nothing)."""
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            previous(exc_type, exc, tb)
+            return
+        log.error("unexpected error", exc_info=(exc_type, exc, tb))
+        previous(exc_type, exc, tb)
+        try:
+            window.show_error(error_message(exc, "working"))
+        except RuntimeError:  # the window is already gone
+            pass
+    return hook
 
 
 def main(paths: Sequence[str] | None = None) -> int:

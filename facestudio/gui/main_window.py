@@ -425,7 +425,7 @@ class MainWindow(QMainWindow):
 
     # -- documents -------------------------------------------------------------------------------
     def set_current(self, doc: Document | None) -> None:
-        if doc is self.current:
+        if doc is self.current and doc is not None:
             return
         if self.current is not None:
             self.current.view = {"zoom": self.canvas.zoom(), "center": self.canvas.center(),
@@ -511,6 +511,7 @@ class MainWindow(QMainWindow):
         self.canvas.overlay.set_selected(params.face)
         self.canvas.clear_detail(after_only=True)
         self.controller.set_params(params)
+        self._update_status()
 
     def _on_params_changed(self, new: RetouchParams) -> None:
         doc = self.current
@@ -614,8 +615,11 @@ class MainWindow(QMainWindow):
             self.activity.show_busy(message, on_cancel)
             return
         extra = ""
-        if getattr(self, "_render_ms", None) is not None and self.current is not None:
-            extra = f"  Preview rendered in {self._render_ms:.0f} ms."
+        doc = self.current
+        if doc is not None and doc.params.face is not None:
+            extra += f"  Editing face {doc.params.face + 1} only (Esc: all faces)."
+        if getattr(self, "_render_ms", None) is not None and doc is not None:
+            extra += f"  Preview rendered in {self._render_ms:.0f} ms."
         self.activity.show_idle(self._idle_message + extra)
 
     def _update_view_label(self) -> None:
