@@ -243,3 +243,21 @@ def test_bench_filter_2mp(benchmark, filter_id):
     img = cv2.resize(large_portrait(), (1732, 1155), interpolation=cv2.INTER_AREA)
     out = benchmark(apply_filter, img, filter_id)
     assert out.shape == img.shape
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_out_buffer_and_in_place(astronaut_rgb, dtype):
+    img = astronaut_rgb.astype(dtype) * (257 if dtype == np.uint16 else 1)
+    for i in (1, 5, 12, 21, 27):  # mono, glow, glow, vignette
+        for strength in (0, 40, 100):
+            expected = apply_filter(img, i, strength=strength)
+            buf = np.zeros_like(img)
+            assert apply_filter(img, i, strength=strength, out=buf) is buf
+            np.testing.assert_array_equal(buf, expected)
+            inplace = img.copy()
+            assert apply_filter(inplace, i, strength=strength, out=inplace) is inplace
+            np.testing.assert_array_equal(inplace, expected)
+    with pytest.raises(ValueError):
+        apply_filter(img, 3, out=np.zeros((2, 2, 3), dtype))
+    with pytest.raises(ValueError):
+        apply_filter(img, 3, out=np.zeros(img.shape, np.float32))
