@@ -175,14 +175,15 @@ class CloudBackend(Base):
         if filtered:
             # The filter recolours the whole photo once. When every face takes the top-level
             # settings, that one call does everything; otherwise it carries only the filter and
-            # the faces follow in their own calls (with the filter, so their colour matches).
+            # the faces follow in their own calls, on the filtered pixels.
             simple = params.face is None and list(groups) == [top]
             base = top if simple else dataclasses.replace(top, **{n: 0 for n in _BASIC + _PRO})
             add((), base, whole=True)
             if simple:
                 return out
         for p, group in groups.items():
-            add(group, p)
+            # After the whole-photo call the faces are sent already filtered: no second filter.
+            add(group, dataclasses.replace(p, filter_id=None) if filtered else p)
         return out
 
     def plan_upload(self, photo: LoadedImage, analysis: FaceAnalysis | None, params: RetouchParams,
@@ -225,22 +226,23 @@ class CloudBackend(Base):
         self._require_credentials(extra)
         current = photo.pixels
         for call in calls:
-            current = await self._retouch_once(photo.pixels, current, call, extra, progress)
+            current = await self._retouch_once(current, call, extra, progress)
         return current
 
-    async def _retouch_once(self, original: np.ndarray, current: np.ndarray, call: Call,
-                            extra: Mapping[str, Any], progress: ProgressCallback | None) -> np.ndarray:
-        """One call: fit the upload around its faces, send, fetch, blend into ``current``."""
+    async def _retouch_once(self, current: np.ndarray, call: Call, extra: Mapping[str, Any],
+                            progress: ProgressCallback | None) -> np.ndarray:
+        """One call on the photo as the previous calls left it: fit the upload around the
+        call's faces, send, fetch, blend the change back at full resolution."""
         report(progress, "preparing")
         prep: PreparedUpload | None = None
         if self._user_url(extra) is None:
-            prep = await self._run(prepare_upload, original, self.limits,
+            prep = await self._run(prepare_upload, current, self.limits,
                                    faces=() if call.whole else call.faces, margin=self.margin,
                                    max_side=self.max_upload_side)
         data = await self._process(prep, call, extra, progress)
         report(progress, "compositing")
         result = await self._run(_decode_result, data, self.provider)
-        h, w = original.shape[:2]
+        h, w = current.shape[:2]
         crop = prep.crop if prep is not None else (0, 0, w, h)
         uploaded = prep.pixels if prep is not None else None
         try:
@@ -403,32 +405,20 @@ class AilabBackend(CloudBackend):
 
 
 class AilabProBackend(AilabBackend):
-    """AILabTools face-beauty-pro: the four sliders, small face, eyebrow removal, 35 filters.
-
-    ``extra`` may override ``shrink_face``, ``remove_eyebrow`` (0-100) and ``filter_type``
-    (1-35). Unlike the provider's defaults (50), unset effects are sent as 0: nothing is applied
-    that the user did not ask for. A filter recolours the whole photo (sent whole, blended at
-    the filter's strength)."""
+    """AILabTools face-beauty-pro: the four sliders, small face, eyebrow removal, 35 filters,
+    all from :class:`RetouchParams`. Unlike the provider's defaults (50), effects the user left
+    at 0 are sent as 0: nothing is applied that was not asked for. A filter recolours the whole
+    photo (sent whole, blended at the filter's strength)."""
 
     name = "ailab-pro"
     label = "AILabTools Face Beauty Pro"
     endpoint = "ailab-beauty-pro"
 
-    def _filter(self, params: RetouchParams, extra: Mapping[str, Any]) -> int | None:
-        if "filter_type" in extra:
-            return extra["filter_type"]
-        return params.filter_id if params.filter_strength else None
-
     def _has_filter(self, params, extra):
-        return self._filter(params, extra) is not None
-
-    def _value(self, params: RetouchParams, extra: Mapping[str, Any], name: str) -> Any:
-        return extra.get(name, getattr(params, name))
+        return params.filter_id is not None and params.filter_strength > 0
 
     def _changes_something(self, params, extra):
-        return (any(getattr(params, n) for n in _BASIC)
-                or any(self._value(params, extra, n) for n in _PRO)
-                or self._has_filter(params, extra))
+        return any(getattr(params, n) for n in _BASIC + _PRO) or self._has_filter(params, extra)
 
     def ignored_settings(self, params, extra=None):
         return tuple(_extras_ignored(params, keep=_PRO))
@@ -437,10 +427,9 @@ class AilabProBackend(AilabBackend):
         p = call.params
         return await self.client.face_beauty_pro(
             prep.data, whitening=p.whitening, smoothing=p.smoothing, thinface=p.face_lifting,
-            enlarge_eye=p.eye_enlarging, shrink_face=self._value(p, extra, "shrink_face"),
-            remove_eyebrow=self._value(p, extra, "remove_eyebrow"),
-            filter_type=self._filter(p, extra), task_type=self.task_type,
-            filename=prep.filename, mime=prep.mime, progress=progress)
+            enlarge_eye=p.eye_enlarging, shrink_face=p.shrink_face, remove_eyebrow=p.remove_eyebrow,
+            filter_type=p.filter_id if self._has_filter(p, extra) else None,
+            task_type=self.task_type, filename=prep.filename, mime=prep.mime, progress=progress)
 
 
 def smart_beauty_level(params: RetouchParams) -> float:

@@ -101,6 +101,7 @@ class StandIn:
         self.analyze_faces: list[np.ndarray] = []
         self.received_images: list[np.ndarray] = []
         self.tidyup_retired = True
+        self.current_fields: dict = {}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self.server.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -133,10 +134,11 @@ class StandIn:
 
     # -- behaviour --------------------------------------------------------------------------
 
-    def _result(self, image_bytes: bytes) -> str:
+    def _result(self, image_bytes: bytes, fields: dict | None = None) -> str:
         image = decode(image_bytes)
         with self.lock:
             self.received_images.append(image)
+            self.current_fields = dict(fields or {})  # what the call asked for (process may read it)
         return self.put(jpeg_bytes(self.process(image), 92), "results")
 
     def handle(self, rec: Recorded) -> Reply:
@@ -181,7 +183,7 @@ class StandIn:
         if data is None:
             return Reply(500, ace_error("api_error", "fetch failed"))
         if rec.path == "/face/beautify":
-            return Reply(200, {"image_url": self._result(data)})
+            return Reply(200, {"image_url": self._result(data, rec.json)})
         image = decode(data)
         h, w = image.shape[:2]
         faces = self.analyze_faces[:1] if rec.json.get("mode") == 1 else self.analyze_faces
@@ -210,11 +212,11 @@ class StandIn:
             return Reply(200, ailab_envelope("MISSING_PARAMETERS", f"{file_field} is required", 400))
         data = rec.files[file_field][2]
         if endpoint == "face-tidyup" or rec.fields.get("task_type") == "sync":
-            url = self._result(data)
+            url = self._result(data, rec.fields)
             return Reply(200, ailab_envelope(data={"image_url": url}))
         task_id = uuid.uuid4().hex
         with self.lock:
-            self.tasks[task_id] = {"endpoint": endpoint, "image": data, "polls": 0,
+            self.tasks[task_id] = {"endpoint": endpoint, "image": data, "polls": 0, "fields": rec.fields,
                                    "schedule": list(self.task_schedule)}
         return Reply(200, ailab_envelope(task_type="async", task_id=task_id))
 
@@ -232,7 +234,7 @@ class StandIn:
             return Reply(200, ailab_envelope("ERROR_INVALID_PARAMETER", "task_id not found", 400))
         if status != 2:
             return Reply(200, ailab_envelope(task_status=status))
-        url = task.get("url") or self._result(task["image"])
+        url = task.get("url") or self._result(task["image"], task["fields"])
         task["url"] = url
         if task["endpoint"] == "face-beauty-pro":
             return Reply(200, ailab_envelope(task_status=2, result_url=url))

@@ -166,8 +166,7 @@ def test_ace_analyze_gives_full_resolution_face_shapes(server, photo):
 def test_ailab_pro_async_queued_processing_done(server, photo, analysis):
     server.task_schedule = [0, 0, 1, 2]
     stages = []
-    out = run(retouch(ailab_backend(server), photo, analysis,
-                      extra={"shrink_face": 10, "remove_eyebrow": 0},
+    out = run(retouch(ailab_backend(server), photo, analysis, RetouchParams(shrink_face=10),
                       progress=lambda s, f: stages.append((s, f))))
     only_face_changed(out, photo, analysis)
     names = [s for s, _ in stages]
@@ -201,7 +200,7 @@ def test_ailab_smart_all_faces_and_beauty_level(server, photo, analysis):
 
 def test_ailab_pro_filter_recolours_the_whole_photo(server, photo, analysis):
     server.process = lambda im: (255 - im[::2, ::2]).copy()  # a loud global "filter"
-    out = run(retouch(ailab_backend(server), photo, analysis, extra={"filter_type": 1}))
+    out = run(retouch(ailab_backend(server), photo, analysis, RetouchParams(filter_id=1)))
     assert server.requests[0].fields["filter_type"] == "1"
     sent = pil_open(server.requests[0].files["image"][2])
     assert sent.size == (SIDE, SIDE)  # the whole photo went, not the face crop
@@ -467,3 +466,22 @@ def test_pro_fields_come_from_the_sliders(server, photo, analysis):
     assert submit.fields == {"task_type": "async", "whitening": "6", "smoothing": "5", "thinface": "7",
                              "shrink_face": "9", "enlarge_eye": "8", "remove_eyebrow": "11",
                              "filter_type": "35"}
+
+
+def test_filter_with_one_chosen_face_sends_the_face_already_filtered(server, photo, analysis):
+    def process(im):  # inverting stands for the provider's filter
+        small = im[::2, ::2]
+        return (255 - small).copy() if server.current_fields.get("filter_type") else small.copy()
+
+    server.process = process
+    run(retouch(ailab_backend(server), photo, analysis, RetouchParams(filter_id=1, face=0)))
+    first, second = server.requests_to("/api/portrait/effects/face-beauty-pro")
+    assert first.fields["filter_type"] == "1" and first.fields["smoothing"] == "0"
+    assert "filter_type" not in second.fields and second.fields["smoothing"] == "10"
+    sent = decode(second.files["image"][2]).astype(int)
+    from facestudio.cloud.upload_prep import face_crop_box
+
+    x0, y0, x1, y1 = face_crop_box((SIDE, SIDE), analysis.faces, min_side=49)
+    crop = photo.pixels[y0:y1, x0:x1].astype(int)
+    assert sent.shape == crop.shape  # the face crop...
+    assert np.abs(sent - (255 - crop)).mean() < 12 < np.abs(sent - crop).mean()  # ...already filtered

@@ -72,7 +72,13 @@ def test_filters_are_one_whole_photo_call(crowd):
     assert base.whole and base.params.filter_id == 3
     assert (base.params.smoothing, base.params.whitening, base.params.face_lifting,
             base.params.eye_enlarging, base.params.shrink_face) == (0, 0, 0, 0, 0)
-    assert not face.whole and face.faces == (analysis.faces[1],) and face.params.filter_id == 3
+    assert not face.whole and face.faces == (analysis.faces[1],)
+    assert face.params.filter_id is None  # sent already filtered: not filtered twice
+    # a face overridden to no effect needs no call of its own: the whole-photo call filtered it
+    params = RetouchParams(filter_id=3).with_override(2, RetouchParams.zero())
+    plan = calls("ailab-pro", photo, analysis, params)
+    assert plan[0].whole and all(analysis.faces[2] not in c.faces for c in plan[1:])
+    assert sum(len(c.faces) for c in plan[1:]) == 6 and len(plan) == 2
     # filter strength 0 is no filter
     (plain,) = calls("ailab-pro", photo, analysis, RetouchParams(filter_id=3, filter_strength=0))
     assert not plain.whole
