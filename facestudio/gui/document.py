@@ -21,6 +21,7 @@ from PySide6.QtGui import QImage, QUndoGroup, QUndoStack
 
 from facestudio.core.faceshape import FaceAnalysis, FaceShape
 from facestudio.core.params import RetouchParams
+from facestudio.gui._qimage import to_qimage
 from facestudio.gui.jobs import Job
 
 #: the sliders render on a copy of about this many pixels (performance-notes: 2 MP budget)
@@ -55,6 +56,22 @@ def preview_of(image: np.ndarray, max_pixels: int = PREVIEW_PIXELS) -> tuple[np.
         out = image.copy()
     out.setflags(write=False)
     return out, scale
+
+
+def load_full(engine: Engine, path: Path) -> tuple[Any, np.ndarray, float, QImage, QImage]:
+    """Worker: decode at full size; make the preview, its QImage and a film-strip thumbnail."""
+    loaded = engine.load(path)
+    preview, scale = preview_of(loaded.pixels)
+    h, w = preview.shape[:2]
+    t = min(1.0, 160.0 / max(w, h))
+    thumb = cv2.resize(preview, (max(1, round(w * t)), max(1, round(h * t))), interpolation=cv2.INTER_AREA)
+    return loaded, preview, scale, to_qimage(preview), to_qimage(thumb)
+
+
+def load_draft(engine: Engine, path: Path) -> tuple[QImage, tuple[int, int]] | None:
+    """Worker: the fast reduced decode for the first paint (None if the engine has none)."""
+    draft = engine.load_preview(path)
+    return None if draft is None else (to_qimage(draft[0]), draft[1])
 
 
 @dataclass

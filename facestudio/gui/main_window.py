@@ -17,19 +17,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import cv2
-import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
-    QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QKeyEvent,
-    QKeySequence,
-    QUndoGroup,
-)
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QUndoGroup
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -37,20 +26,18 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QScrollArea,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from facestudio.core.faceshape import FaceAnalysis
 from facestudio.core.params import RetouchParams
-from facestudio.gui._qimage import to_qimage
 from facestudio.gui.canvas import ImageCanvas
 from facestudio.gui.commands import DeleteFaceCommand, ParamsCommand
-from facestudio.gui.document import Document, Engine, preview_of
+from facestudio.gui.document import Document, Engine, load_draft, load_full
 from facestudio.gui.export_dialog import ExportDialog
-from facestudio.gui.help import SHORTCUTS, AboutDialog, ShortcutsDialog
 from facestudio.gui.jobs import JobRunner, error_message
+from facestudio.gui.menus import build_actions
 from facestudio.gui.overlay import OverlayControls
 from facestudio.gui.render_controller import RenderController, RenderResult, RenderSource
 from facestudio.gui.slider_panel import SliderPanel
@@ -60,21 +47,6 @@ from facestudio.settings import Settings, config_dir, load_settings, save_settin
 log = logging.getLogger(__name__)
 
 OPEN_FILTER = "Photos (*.jpg *.jpeg *.png *.tif *.tiff *.webp *.bmp);;All files (*)"
-
-
-def _load_full(engine: Engine, path: Path) -> tuple[Any, np.ndarray, float, Any, Any]:
-    """Worker: decode at full size, make the preview, its QImage and a thumbnail."""
-    loaded = engine.load(path)
-    preview, scale = preview_of(loaded.pixels)
-    h, w = preview.shape[:2]
-    t = min(1.0, 160.0 / max(w, h))
-    thumb = cv2.resize(preview, (max(1, round(w * t)), max(1, round(h * t))), interpolation=cv2.INTER_AREA)
-    return loaded, preview, scale, to_qimage(preview), to_qimage(thumb)
-
-
-def _load_draft(engine: Engine, path: Path) -> tuple[Any, tuple[int, int]] | None:
-    draft = engine.load_preview(path)
-    return None if draft is None else (to_qimage(draft[0]), draft[1])
 
 
 class MainWindow(QMainWindow):
@@ -154,101 +126,11 @@ class MainWindow(QMainWindow):
         self._detail_timer.setInterval(150)
         self._detail_timer.timeout.connect(self._request_detail)
 
-        self._build_actions()
+        build_actions(self)
         self._connect()
         self._restore_geometry()
         self._update_actions()
         self._update_status()
-
-    # -- construction ----------------------------------------------------------------------------
-    def _action(self, key: str, slot: Any, *, checkable: bool = False) -> QAction:
-        text, keys, tip = SHORTCUTS[key]
-        action = QAction(text, self)
-        action.setObjectName(f"action_{key}")
-        if keys:
-            action.setShortcut(QKeySequence(keys))
-        action.setStatusTip(tip)
-        action.setToolTip(f"{text.replace('&', '').rstrip('…')} ({keys})" if keys else tip)
-        action.setCheckable(checkable)
-        (action.toggled if checkable else action.triggered).connect(slot)
-        self.addAction(action)  # shortcuts work whatever has focus
-        self.actions_by_name[key] = action
-        return action
-
-    def _build_actions(self) -> None:
-        self.actions_by_name: dict[str, QAction] = {}
-        a = self._action
-        a("open", self.open_dialog)
-        a("export", self.export_dialog)
-        a("close", self.close_current)
-        a("quit", self.close)
-        self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcut(QKeySequence(SHORTCUTS["undo"][1]))
-        self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence(SHORTCUTS["redo"][1]), QKeySequence("Ctrl+Y")])
-        for act, short in ((self.undo_action, "Undo"), (self.redo_action, "Redo")):
-            act.setIconText(short)  # the toolbar keeps a short label; the menu says what is undone
-            self.addAction(act)
-        self.actions_by_name["undo"], self.actions_by_name["redo"] = self.undo_action, self.redo_action
-        a("reset_all", self.panel.reset_all)
-        a("delete_face", self.delete_selected_face)
-        a("all_faces", lambda: self.select_face(None))
-        modes = QActionGroup(self)
-        for key, mode in (("mode_split", "split"), ("mode_side", "side"), ("mode_after", "after")):
-            act = a(key, lambda on, m=mode: on and self.canvas.set_mode(m), checkable=True)
-            modes.addAction(act)
-        self.actions_by_name["mode_split"].setChecked(True)
-        a("landmarks", self.canvas.overlay.set_visible, checkable=True)
-        self.actions_by_name["landmarks"].setChecked(self.canvas.overlay.is_visible())
-        a("zoom_fit", self.canvas.zoom_fit)
-        a("zoom_100", self.canvas.zoom_100)
-        a("zoom_in", lambda: self.canvas.zoom_by(1.25))
-        self.actions_by_name["zoom_in"].setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
-        a("zoom_out", lambda: self.canvas.zoom_by(0.8))
-        a("next_photo", lambda: self._step_photo(1))
-        a("prev_photo", lambda: self._step_photo(-1))
-        a("shortcuts", lambda: ShortcutsDialog(self).exec())
-        about = QAction("&About FaceStudio", self)
-        about.triggered.connect(lambda: AboutDialog(self).exec())
-
-        mb = self.menuBar()
-        m = mb.addMenu("&File")
-        m.addAction(self.actions_by_name["open"])
-        self.recent_menu = m.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        m.addAction(self.actions_by_name["export"])
-        m.addSeparator()
-        m.addAction(self.actions_by_name["close"])
-        m.addAction(self.actions_by_name["quit"])
-        m = mb.addMenu("&Edit")
-        for key in ("undo", "redo", None, "reset_all", "all_faces", "delete_face"):
-            m.addSeparator() if key is None else m.addAction(self.actions_by_name[key])
-        m = mb.addMenu("&View")
-        for key in ("mode_split", "mode_side", "mode_after", None, "landmarks", None, "zoom_fit",
-                    "zoom_100", "zoom_in", "zoom_out", None, "next_photo", "prev_photo"):
-            m.addSeparator() if key is None else m.addAction(self.actions_by_name[key])
-        m = mb.addMenu("&Help")
-        m.addAction(self.actions_by_name["shortcuts"])
-        m.addAction(about)
-
-        tb = self.addToolBar("Main")
-        tb.setObjectName("main_toolbar")
-        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for key in ("open", "export", None, "undo", "redo", None, "mode_split", "mode_side", "mode_after"):
-            tb.addSeparator() if key is None else tb.addAction(self.actions_by_name[key])
-        self.compare_button = QToolButton(self)
-        self.compare_button.setText("Before")
-        self.compare_button.setToolTip("Hold to see the original (or hold \\)")
-        self.compare_button.pressed.connect(lambda: self.canvas.set_holding(True))
-        self.compare_button.released.connect(lambda: self.canvas.set_holding(False))
-        tb.addWidget(self.compare_button)
-        tb.addSeparator()
-        for key in ("zoom_fit", "zoom_100", None, "landmarks"):
-            tb.addSeparator() if key is None else tb.addAction(self.actions_by_name[key])
-        self.actions_by_name["zoom_fit"].setIconText("Fit")
-        self.actions_by_name["zoom_100"].setIconText("100 %")
-        self.actions_by_name["landmarks"].setIconText("Landmarks")
-        self.actions_by_name["mode_after"].setIconText("Result")
 
     def _connect(self) -> None:
         self.panel.paramsChanged.connect(self._on_params_changed)
@@ -341,10 +223,10 @@ class MainWindow(QMainWindow):
     def _start_load(self, doc: Document) -> None:
         self._begin_task(f"load:{id(doc)}", f"Loading {doc.name}…", lambda d=doc: self.close_document(d))
         doc.jobs.append(self.runner.submit(
-            "draft", _load_draft, self.engine, doc.path,
+            "draft", load_draft, self.engine, doc.path,
             on_done=lambda r, d=doc: self._on_draft(d, r), on_error=lambda e: None))
         doc.jobs.append(self.runner.submit(
-            "load", _load_full, self.engine, doc.path,
+            "load", load_full, self.engine, doc.path,
             on_done=lambda r, d=doc: self._on_loaded(d, r),
             on_error=lambda e, d=doc: self._on_load_failed(d, e)))
 
@@ -451,8 +333,8 @@ class MainWindow(QMainWindow):
         same_photo = self.canvas.full_size() == doc.full_size and doc.full_size is not None
         self.canvas.set_photo(doc.preview_qimage, doc.full_size, keep_view=same_photo)
         if doc.view and not doc.view.get("fit", True) and not same_photo:
-            self.canvas.set_zoom(doc.view["zoom"])
-            self.canvas.pan_by(0, 0)
+            self.canvas.set_zoom(doc.view["zoom"])  # back where the user left this photo
+            self.canvas.center_on(doc.view["center"].x(), doc.view["center"].y())
         self.panel.set_params(doc.params)
         self.canvas.overlay.set_analysis(doc.analysis)
         self.canvas.overlay.set_selected(doc.params.face)
@@ -491,7 +373,7 @@ class MainWindow(QMainWindow):
         if 0 <= row < len(self.docs):
             self.set_current(self.docs[row])
 
-    def _step_photo(self, step: int) -> None:
+    def step_photo(self, step: int) -> None:
         if self.current is not None and len(self.docs) > 1:
             i = (self.docs.index(self.current) + step) % len(self.docs)
             self.set_current(self.docs[i])
@@ -502,6 +384,7 @@ class MainWindow(QMainWindow):
         if analysis is not None:
             doc.analysis = analysis
         doc.params = params
+        self.settings.last_params = params.replace(face=None)  # the next photo opens with these
         if doc is not self.current:
             return
         self.panel.set_params(params)
@@ -648,7 +531,7 @@ class MainWindow(QMainWindow):
         return (not self._tasks and not self.controller.is_busy() and not self.controller.pending()
                 and not self._detail_timer.isActive() and all(d.state == "ready" for d in self.docs))
 
-    # -- drag and drop, recent files, hold-to-compare key ----------------------------------------
+    # -- drag and drop, hold-to-compare key -----------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         if any(u.isLocalFile() for u in event.mimeData().urls()):
             event.acceptProposedAction()
@@ -658,22 +541,6 @@ class MainWindow(QMainWindow):
         if paths:
             event.acceptProposedAction()
             self.open_paths(paths)
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        recent = [p for p in self.settings.recent_files if Path(p).exists()]
-        for p in recent:
-            act = self.recent_menu.addAction(Path(p).name)
-            act.setToolTip(p)
-            act.triggered.connect(lambda _=False, path=p: self.open_paths([path]))
-        if not recent:
-            self.recent_menu.addAction("No recent photos").setEnabled(False)
-        else:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear list", self._clear_recent)
-
-    def _clear_recent(self) -> None:
-        self.settings.recent_files.clear()
 
     # Hold-to-compare on the backslash key. Key events the focused widget does not use (the
     # canvas, sliders, buttons) travel up to the window. Deliberately not an application-wide

@@ -18,16 +18,10 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLabel, QPushButton, QWidget
 
 from facestudio.core.faceshape import DISPLAY_GROUPS, GROUP_SLICES, FaceAnalysis
+from facestudio.core.overlay import GROUP_COLOURS
 
-#: one colour per display group (distinct on skin, sky and dark hair)
-GROUP_COLORS: dict[str, QColor] = {
-    "contour": QColor(255, 214, 0),
-    "brows": QColor(255, 120, 40),
-    "eyes": QColor(0, 220, 255),
-    "nose": QColor(120, 255, 80),
-    "mouth": QColor(255, 60, 160),
-    "pupils": QColor(255, 255, 255),
-}
+#: one colour per display group: the same as ``facestudio analyze --overlay`` draws
+GROUP_COLORS: dict[str, QColor] = {name: QColor(*rgb) for name, rgb in GROUP_COLOURS.items()}
 GROUP_LABELS = {"contour": "Contour", "brows": "Brows", "eyes": "Eyes", "nose": "Nose",
                 "mouth": "Mouth", "pupils": "Pupils"}
 #: groups drawn as closed outlines (the rest as open polylines, pupils as dots only)

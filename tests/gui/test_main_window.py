@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 
 from facestudio.core.faceshape import N_POINTS
 from facestudio.core.params import RetouchParams
@@ -171,9 +171,13 @@ def test_several_photos_show_the_film_strip(qtbot, window, astronaut_jpeg, tmp_p
     open_ready(qtbot, window, second)
     assert window.filmstrip.isVisible() and window.filmstrip.count() == 2
     assert window.current.name == "flipped.jpg"
-    assert window.panel.smoothing.value() == RetouchParams().smoothing  # its own parameters
+    assert window.panel.smoothing.value() == 80  # a new photo starts from the last parameters
+    window.panel.smoothing.setValue(20)  # ... and then has its own
     window.filmstrip.setCurrentRow(0)
     assert window.current is first and window.panel.smoothing.value() == 80
+    window.actions_by_name["next_photo"].trigger()
+    assert window.current.name == "flipped.jpg" and window.panel.smoothing.value() == 20
+    window.actions_by_name["prev_photo"].trigger()
     window.close_current()
     assert window.filmstrip.count() == 1 and not window.filmstrip.isVisible()
 

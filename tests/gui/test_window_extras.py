@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel
 from facestudio.gui.document import Engine
 from facestudio.gui.help import SHORTCUTS, AboutDialog, ShortcutsDialog
 from facestudio.gui.main_window import MainWindow
+from facestudio.gui.menus import fill_recent_menu
 from facestudio.settings import Settings
 
 TIMEOUT = 60_000
@@ -95,7 +96,7 @@ def test_drop_photos_to_open_them_and_recent_files(qtbot, astronaut_jpeg, tmp_pa
     assert w.current.path == astronaut_jpeg
     assert settings.recent_files == [str(astronaut_jpeg.resolve())]
     w.close_current()
-    w._fill_recent()
+    fill_recent_menu(w)
     entries = [a for a in w.recent_menu.actions() if a.text() == "astronaut.jpg"]
     assert len(entries) == 1
     with qtbot.waitSignal(w.documentReady, timeout=TIMEOUT):
