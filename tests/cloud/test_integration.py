@@ -42,7 +42,7 @@ from tests.cloud.helpers import (
 )
 from tests.cloud.standin import ACE_TOKEN, AILAB_KEY, PLATFORM_TOKEN, Reply, ace_error, ailab_envelope
 
-SIDE = 1024
+SIDE = 768
 
 
 @pytest.fixture(scope="module")
