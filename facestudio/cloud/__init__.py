@@ -5,7 +5,8 @@ shared transport (``_transport``: one long-lived ``httpx.AsyncClient`` per provi
 retries with backoff and jitter), the error hierarchy (``errors``), credentials (``credentials``:
 keyring and environment), the endpoints' limits (``limits``) and fitting a photo to them
 (``upload_prep``). Putting a result back into the full-resolution photo is
-``facestudio.core.composite``; the flow that ties it together is ``facestudio.backends``.
+``facestudio.core.composite``; the flow that ties it together is ``facestudio.cloud_backends``
+(behind the interface of ``facestudio.backends``).
 """
 
 from __future__ import annotations
