@@ -121,6 +121,42 @@ def bench_group(repeat: int) -> None:
     _row("landmarks, all faces", t, floor, "target <= 0.7 s")
 
 
+def _fine_energy(img: np.ndarray, where: np.ndarray) -> float:
+    import cv2
+
+    y = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(np.mean((y - cv2.GaussianBlur(y, (0, 0), 0.8))[where] ** 2))
+
+
+def quality_figures() -> None:
+    """Texture kept inside the skin and effect leaked outside it, per face (issue 5's figures).
+
+    texture = fine-band (pores) energy inside the skin after / before, at default smoothing and
+    at smoothing 60; leak = pixels changed where the skin mask is 0, over all pixels there.
+    """
+    from facestudio.core.masks import face_roi, skin_mask
+
+    src = samples.shipped_astronaut()
+    group = samples.group_photo(src, 7, 3000, 2000).image
+    print("\nQuality: texture kept in skin (>= 70 % wanted) and leak off the skin (0 wanted)")
+    for label, image in (("astronaut", src), ("7-face group", group)):
+        faces = landmarks.detect_faces(image).faces
+        for smoothing in (RetouchParams().smoothing, 60):
+            params = RetouchParams.zero().replace(smoothing=smoothing, whitening=RetouchParams().whitening)
+            out = pipeline.render(image, faces, params)
+            kept, leaked, outside = [], 0, 0
+            for f in faces:
+                roi = face_roi(f, image.shape)
+                m = skin_mask(image, f, roi)
+                a, b = image[roi.slices], out[roi.slices]
+                kept.append(_fine_energy(b, m > 0.95) / max(_fine_energy(a, m > 0.95), 1e-9))
+                off = m == 0
+                leaked += int(np.any(a[off] != b[off], axis=-1).sum())
+                outside += int(off.sum())
+            print(f"  {label:<14} smoothing {smoothing:>3}: texture kept {100 * min(kept):5.1f} % (worst face of "
+                  f"{len(faces)}), {100 * np.mean(kept):5.1f} % mean; leak {leaked} of {outside} px")
+
+
 def run(*, repeat: int = 3, photo: str | None = None) -> int:
     src = samples.shipped_astronaut()
     meta = imageio.load_image(samples.sample_path()).metadata
@@ -135,6 +171,7 @@ def run(*, repeat: int = 3, photo: str | None = None) -> int:
                                _portrait(src, w, h), metadata=meta, quality=95)
             bench_photo(path, repeat, label=label)
         bench_group(repeat)
+        quality_figures()
         if photo:
             bench_photo(Path(photo), repeat, label="Your photo")
     finally:

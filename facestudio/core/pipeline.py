@@ -93,7 +93,7 @@ def _retouch_face(prepared: PreparedPhoto, crop: np.ndarray, index: int, roi: Ro
             if p.smoothing:
                 part = skin.smooth_skin(part, m, strength=p.smoothing, iod=iod)
             if p.whitening:
-                part = skin.whiten_skin(part, m, strength=p.whitening)
+                part = skin.whiten_skin(part, m, strength=p.whitening, iod=iod)
             crop[mr, mc] = part
     if p.remove_eyebrow:
         (mr, mc), m = prepared.mask(index, roi)
