@@ -117,7 +117,7 @@ class Document:
     """
 
     def __init__(self, path: Path, params: RetouchParams, undo_group: QUndoGroup) -> None:
-        self.path = Path(path)
+        self.path = Path(path).expanduser().absolute()
         self.loaded: Any = None  # imageio.LoadedImage once the full decode is done
         self.full: np.ndarray | None = None
         self.full_size: tuple[int, int] | None = None

@@ -5,8 +5,9 @@ What belongs here: :class:`ExportDialog` and :func:`default_export_path`. The di
 itself and never an existing file without asking; then it renders the photo at full resolution
 and saves it through ``core.imageio.save_image`` in a worker thread, keeping the source's
 metadata (EXIF, ICC, XMP, DPI: the core carries them) and passing the source as ``protect`` so
-the core refuses to write over it whatever the user typed. Progress is shown in the dialog;
-Cancel throws the result away before anything is written.
+the core refuses to write over it whatever the user typed. Progress is shown in the dialog
+(and the window's status bar); Cancel during the render writes nothing (the job stops before the
+save), a cancel during the few-hundred-millisecond save itself lets that atomic write finish.
 """
 
 from __future__ import annotations

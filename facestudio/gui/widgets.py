@@ -29,10 +29,14 @@ class FilmStrip(QListWidget):
         self.setWrapping(False)
         self.setMovement(QListView.Movement.Static)
         self.setIconSize(THUMB)
-        self.setFixedHeight(THUMB.height() + 44)
+        # an explicit grid: items added before their thumbnail exists would otherwise be laid
+        # out text-sized and keep that size
+        self.setGridSize(QSize(THUMB.width() + 16, THUMB.height() + 26))
+        self.setFixedHeight(THUMB.height() + 26 + 2 * self.frameWidth() + 18)  # + scroll bar
+        self.setSpacing(2)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setUniformItemSizes(True)
         self.currentRowChanged.connect(self._row_changed)
         self._silent = False
 
