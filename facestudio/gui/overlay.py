@@ -102,6 +102,8 @@ class LandmarkOverlay(QObject):
         for i, face in enumerate(self._analysis.faces):
             dim = self._selected is not None and i != self._selected
             count = 0
+            # dots shrink with the face on screen, so small faces in a group stay readable
+            base = min(2.6, max(1.6, 0.035 * face.interocular() * scale))
             for group, parts in DISPLAY_GROUPS.items():
                 if not self._groups[group]:
                     continue
@@ -120,7 +122,7 @@ class LandmarkOverlay(QObject):
                             p.drawPolygon(poly)
                         else:
                             p.drawPolyline(poly)
-                    radius = 2.4 if part not in ("left_pupil", "right_pupil") else 3.2
+                    radius = base if part not in ("left_pupil", "right_pupil") else base * 1.3
                     p.setPen(QPen(QColor(0, 0, 0, 160 if not dim else 80), 0.8))
                     p.setBrush(color)
                     for pt in poly:
