@@ -159,11 +159,20 @@ def progress_printer(label: str):
     return progress
 
 
-def announce(backend: Any, photo: Path) -> None:
+def announce(backend: Any, photo: Path, loaded: Any = None, analysis: Any = None, params: Any = None) -> None:
+    """Before anything leaves the machine: say who receives what, and what the service ignores."""
     destination = getattr(backend, "destination", None)
-    if destination:
-        note(f"'{photo.name}' will be sent to {destination} (the face region, fitted to the service's "
-             "limits); the result is brought back into your full-resolution original")
+    if not destination:
+        return
+    if hasattr(backend, "require_credentials"):
+        backend.require_credentials()
+    if loaded is not None and params is not None and hasattr(backend, "plan_upload"):
+        note(f"'{photo.name}': " + backend.describe_upload(backend.plan_upload(loaded, analysis, params)))
+        ignored = backend.ignored_settings(params)
+        if ignored:
+            warn(f"{destination} cannot apply: {', '.join(ignored)} (the local engine can)")
+    else:
+        note(f"'{photo.name}' will be sent to {destination}, fitted to the service's limits")
 
 
 # --- commands --------------------------------------------------------------------------------
@@ -240,7 +249,7 @@ def cmd_retouch(args: argparse.Namespace) -> int:
                     params = smart_params(args, loaded.pixels, faces, params)
             if params.is_identity():
                 return loaded.pixels, faces
-            announce(backend, photo)
+            announce(backend, photo, loaded, analysis, params)
             progress = progress_printer(photo.name) if args.backend != "local" else None
             return await backend.retouch(loaded, analysis, params, progress=progress), faces
         finally:

@@ -90,6 +90,10 @@ class CloudBackend(Base):
     def limits(self) -> EndpointLimits:
         return limits_for(self.endpoint)
 
+    def require_credentials(self, extra: Mapping[str, Any] | None = None) -> None:
+        """Raise CredentialsError (saying where to set the key) before anything is prepared."""
+        self._require_credentials(dict(extra or {}))
+
     # -- what subclasses define --------------------------------------------------------------------
 
     def _require_credentials(self, extra: Mapping[str, Any]) -> None:
