@@ -161,7 +161,7 @@ class PreparedPhoto:
         if params.filter_id is not None and params.filter_strength > 0:
             from facestudio.core.filters import apply_filter
 
-            out = apply_filter(out, params.filter_id, strength=params.filter_strength)
+            out = apply_filter(out, params.filter_id, strength=params.filter_strength, out=out)
         return out
 
 
