@@ -25,7 +25,7 @@ from facestudio.cli_commands import UsageError
 from facestudio.core.errors import FaceStudioError
 from facestudio.core.params import PARAMETERS, PRO_PARAMETERS, RESHAPE_PARTS
 
-COMMANDS = ("analyze", "retouch", "batch", "presets", "filters", "bench")
+COMMANDS = ("analyze", "retouch", "batch", "presets", "filters", "parts", "bench")
 BACKENDS = ("local", "acedata", "ailab-pro", "ailab-smart", "ailab-tidyup")
 
 
@@ -212,6 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
     fl.add_argument("--sheet", nargs=2, metavar=("PHOTO", "OUT.png"), help="write a contact sheet of all filters")
     fl.add_argument("--overwrite", action="store_true", help="replace an existing sheet")
 
+    pa = sub.add_parser("parts", help="list the 22 reshape parts, or draw them on a photo",
+                        description="List the 22 reshape parts (face-tidyup's shape_type order); with "
+                                    "--sheet, draw each at -100 and +100 on the photo's first face.")
+    pa.add_argument("--sheet", nargs=2, metavar=("PHOTO", "OUT.png"), help="write a contact sheet of all parts")
+    pa.add_argument("--overwrite", action="store_true", help="replace an existing sheet")
+
     be = sub.add_parser("bench", help="time decode, landmarks, each operation and encode (2 MP and 24 MP)",
                         description="Benchmark the local engine on portraits composed from the "
                                     "shipped sample; figures are also given as ratios to floors "
@@ -244,7 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from facestudio import cli_commands as c
 
         handler = {"analyze": c.cmd_analyze, "retouch": c.cmd_retouch, "batch": c.cmd_batch,
-                   "presets": c.cmd_presets, "filters": c.cmd_filters, "bench": c.cmd_bench}[args.command]
+                   "presets": c.cmd_presets, "filters": c.cmd_filters, "parts": c.cmd_parts,
+                   "bench": c.cmd_bench}[args.command]
         return handler(args)
     except FaceStudioError as err:
         print(f"facestudio: error: {err}", file=sys.stderr)

@@ -357,6 +357,25 @@ def cmd_filters(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_parts(args: argparse.Namespace) -> int:
+    if not args.sheet:
+        for index, (name, label) in enumerate(RESHAPE_PARTS):
+            print(f"{index:2d}  {name:<20} {label}")
+        return 0
+    from facestudio.core import imageio, landmarks
+    from facestudio.core.sheet import parts_sheet
+
+    photo, out = Path(args.sheet[0]), Path(args.sheet[1])
+    check_output(out, inputs=[photo], overwrite=args.overwrite, extensions=(".png", ".jpg", ".jpeg"))
+    loaded = imageio.load_image(photo)
+    faces = landmarks.detect_faces(loaded.pixels).faces
+    if not faces:
+        raise UsageError(f"no face found in '{photo}'; choose a portrait for the parts sheet")
+    imageio.save_image(out, parts_sheet(loaded.pixels, faces[0]), overwrite=args.overwrite, protect=[photo])
+    note(f"wrote {out}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from facestudio import bench
 

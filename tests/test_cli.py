@@ -207,3 +207,14 @@ def test_new_flags_user_errors(capsys, sample_jpg, tmp_path, extra, words):
     code, _, err = run(capsys, "retouch", sample_jpg, "-o", tmp_path / "x.jpg", *extra)
     assert_user_error(code, err, *words)
     assert not (tmp_path / "x.jpg").exists()
+
+
+def test_parts_command_lists_22_and_draws_a_sheet(capsys, sample_jpg, tmp_path):
+    code, out, _ = run(capsys, "parts")
+    lines = out.strip().splitlines()
+    assert code == 0 and len(lines) == 22 and lines[0].split()[:2] == ["0", "cheekbone"]
+    assert lines[21].split()[:2] == ["21", "philtrum"]
+    code, _, err = run(capsys, "parts", "--sheet", sample_jpg, tmp_path / "parts.png")
+    assert code == 0, err
+    sheet = np.asarray(Image.open(tmp_path / "parts.png"))
+    assert sheet.shape[0] > 8 * 200  # 66 tiles in rows of six

@@ -321,19 +321,8 @@ def contact_sheet(image: np.ndarray, *, thumb: int = 160, columns: int = 6) -> n
     Each cell is the photo with its long side ``thumb`` over a caption "id name" ("Original"
     first), on a dark background.
     """
+    from facestudio.core.sheet import grid
+
     small = _small_uint8(image, thumb)
     tiles = [("Original", small)] + [(f"{f.id} {f.name}", apply_filter(small, f.id)) for f in FILTERS]
-    th, tw = small.shape[:2]
-    cap, gap = max(14, th // 9), 4
-    rows = -(-len(tiles) // columns)
-    sheet = np.full((gap + rows * (th + cap + gap), gap + columns * (tw + gap), 3), 32, np.uint8)
-    font = cv2.FONT_HERSHEY_SIMPLEX
-    for k, (label, tile) in enumerate(tiles):
-        y, x = gap + (k // columns) * (th + cap + gap), gap + (k % columns) * (tw + gap)
-        sheet[y:y + th, x:x + tw] = tile
-        scale = cap / 30.0
-        while scale > 0.25 and cv2.getTextSize(label, font, scale, 1)[0][0] > tw - 4:
-            scale -= 0.05
-        cv2.putText(sheet, label, (x + 2, y + th + cap - cap // 4), font, scale, (235, 235, 235), 1,
-                    cv2.LINE_AA)
-    return sheet
+    return grid(tiles, columns=columns)
