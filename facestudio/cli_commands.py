@@ -14,7 +14,6 @@ import asyncio
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -55,17 +54,9 @@ def check_output(path: Path, *, inputs: Sequence[Path], overwrite: bool, extensi
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise FaceStudioError(f"cannot write '{path}': {exc.strerror or exc}; choose another output") from exc
+    from facestudio.core.imageio import write_bytes_atomic
+
+    write_bytes_atomic(path, text.encode("utf-8"), overwrite=True, kind="JSON")
 
 
 # --- parameters ------------------------------------------------------------------------------

@@ -11,9 +11,7 @@ selected and per-face overrides belong to one photo, not to a look.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from facestudio.core.errors import FaceStudioError, ParameterError
@@ -106,14 +104,15 @@ def save_preset(name: str, params: RetouchParams, *, overwrite: bool = False) ->
     if path.exists() and not overwrite:
         raise PresetError(f"preset '{name}' exists; pass --overwrite to replace it")
     doc = {"schema_version": SCHEMA_VERSION, "name": name.strip(), "params": _portable(params).to_dict()}
+    from facestudio.core.imageio import write_bytes_atomic
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=2)
-        os.replace(tmp, path)
+        write_bytes_atomic(path, json.dumps(doc, indent=2).encode("utf-8"), overwrite=True, kind="JSON")
     except OSError as exc:
         raise PresetError(f"cannot save preset '{name}' in {path.parent}: {exc.strerror or exc}") from exc
+    except FaceStudioError as exc:
+        raise PresetError(f"cannot save preset '{name}': {exc}") from exc
     return path
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,22 +110,14 @@ def from_json(doc: dict[str, Any]) -> Edit:
 
 def save_edit(photo: str | os.PathLike[str], edit: Edit) -> Path:
     """Write ``edit`` beside ``photo`` (atomically; replaces an older sidecar of the same photo)."""
+    from facestudio.core.imageio import write_bytes_atomic
+
     path = sidecar_path(photo)
-    text = json.dumps(to_json(edit), indent=1)
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise SidecarError(f"cannot save the edit beside '{photo}': {exc.strerror or exc}") from exc
-    return path
+        return write_bytes_atomic(path, json.dumps(to_json(edit), indent=1).encode("utf-8"), overwrite=True,
+                                  kind="JSON")
+    except FaceStudioError as exc:
+        raise SidecarError(f"cannot save the edit beside '{photo}': {exc}") from exc
 
 
 def load_edit(photo: str | os.PathLike[str]) -> Edit | None:

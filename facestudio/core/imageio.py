@@ -410,6 +410,19 @@ def save_image(path: str | os.PathLike, pixels: np.ndarray, *, metadata: ImageMe
     return target
 
 
+def write_bytes_atomic(path: str | os.PathLike, data: bytes, *, overwrite: bool = False,
+                       kind: str = "file") -> Path:
+    """Store ``data`` at ``path`` the way images are stored: a temp file in the same folder,
+    fsynced, then linked into place; nothing half-written is ever left. An existing ``path`` is
+    replaced only with ``overwrite``. Raises ImageWriteError/OutputExistsError with a one-line
+    message (disk full, permission denied ...). Used for sidecars, presets and JSON outputs."""
+    target = Path(path)
+    if target.exists() and not overwrite:
+        raise OutputExistsError(f"{target} exists; choose another name or pass --overwrite")
+    _save.atomic_write(target, lambda: [data], overwrite=overwrite, fmt=kind)
+    return target
+
+
 def _check_pixels(pixels: np.ndarray) -> np.ndarray:
     arr = np.asarray(pixels)
     if arr.ndim != 3 or arr.shape[2] != 3 or arr.dtype not in (np.uint8, np.uint16) \
