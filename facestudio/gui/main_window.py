@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from facestudio.core.faceshape import FaceAnalysis
+from facestudio.core.faceshape import DISPLAY_GROUPS, FaceAnalysis
 from facestudio.core.params import RetouchParams
 from facestudio.gui.canvas import ImageCanvas
 from facestudio.gui.commands import DeleteFaceCommand, ParamsCommand
@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         self.canvas = ImageCanvas(self)
         self.canvas.overlay.set_visible(self.settings.show_landmarks)
         for group in self.settings.hidden_groups:
-            if group in self.canvas.overlay._groups:
+            if group in DISPLAY_GROUPS:
                 self.canvas.overlay.set_group_visible(group, False)
         self.panel = SliderPanel(self.settings.last_params)
         self.overlay_controls = OverlayControls(self.canvas.overlay)
@@ -174,7 +174,7 @@ class MainWindow(QMainWindow):
         s = self.settings
         s.last_params = (self.current.params if self.current else self.panel.params()).replace(face=None)
         s.show_landmarks = self.canvas.overlay.is_visible()
-        s.hidden_groups = [g for g in self.canvas.overlay._groups if not self.canvas.overlay.group_visible(g)]
+        s.hidden_groups = self.canvas.overlay.hidden_groups()
         if not self.persist:
             return
         try:

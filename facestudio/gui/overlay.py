@@ -60,6 +60,9 @@ class LandmarkOverlay(QObject):
             self._visible = on
             self.changed.emit()
 
+    def hidden_groups(self) -> list[str]:
+        return [name for name, on in self._groups.items() if not on]
+
     def group_visible(self, name: str) -> bool:
         return self._groups[name]
 

@@ -188,15 +188,18 @@ def test_settings_are_saved_on_close(qtbot, astronaut_jpeg, config_dir):
     w.show()
     open_ready(qtbot, w, astronaut_jpeg)
     w.panel.smoothing.setValue(42)
+    w.overlay_controls.group_boxes["nose"].setChecked(False)
     w.close()
     s = load_settings()
-    assert s.last_params.smoothing == 42
+    assert s.last_params.smoothing == 42 and s.hidden_groups == ["nose"]
     assert s.recent_files[0] == str(astronaut_jpeg.resolve())
     assert s.last_folder == str(astronaut_jpeg.parent.resolve())
     assert (config_dir / "window.ini").exists()  # geometry, through QSettings
     w2 = MainWindow(load_settings(), persist=True)
     qtbot.addWidget(w2)
     assert w2.panel.smoothing.value() == 42
+    assert not w2.overlay_controls.group_boxes["nose"].isChecked()
+    assert not w2.canvas.overlay.group_visible("nose") and w2.canvas.overlay.group_visible("eyes")
 
 
 def test_at_100_percent_the_view_shows_full_resolution_pixels(qtbot, window, tmp_path, astronaut_rgb):
