@@ -25,6 +25,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from facestudio import __version__
+from facestudio.gui._qtcheck import ADVICE, binding_is_sound
 from facestudio.gui.jobs import error_message
 from facestudio.gui.main_window import MainWindow
 from facestudio.settings import Settings, load_settings
@@ -82,6 +83,9 @@ def run(window_setup: Any = None, *, settings: Settings | None = None, persist: 
     import qasync
 
     app = _application()
+    if not binding_is_sound():
+        print(f"facestudio: {ADVICE}", file=sys.stderr)
+        return 1
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     settings = settings if settings is not None else load_settings()
