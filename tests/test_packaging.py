@@ -310,7 +310,9 @@ def test_metainfo_matches_the_desktop_entry_and_the_project():
     summary = root.findtext("summary")
     assert summary and len(summary) <= 80 and not summary.endswith(".")
     assert root.findtext("metadata_license") == "CC0-1.0"
-    assert root.findtext("project_license") == project["license"]["text"] == "Apache-2.0"
+    licence = project["license"]  # the SPDX string, or the older {text = ...} table
+    assert root.findtext("project_license") == (licence if isinstance(licence, str) else licence["text"])
+    assert root.findtext("project_license") == "Apache-2.0"
     launchable = root.find("launchable")
     assert launchable is not None and launchable.get("type") == "desktop-id"
     assert launchable.text == DESKTOP.name
