@@ -113,7 +113,7 @@ async def _one(item: BatchItem, backend, params: RetouchParams, *, quality: int,
             status = "done"
             bad = [i for i in [params.face] + [i for i, _ in params.overrides] if i is not None and i >= len(analysis.faces)]
             if bad:
-                raise ParameterError(f"face {bad[0]} was named but this photo has {len(analysis.faces)} face(s)")
+                raise ParameterError(f"face {bad[0] + 1} was named but this photo has {len(analysis.faces)} face(s)")
         pixels = await backend.retouch(photo, analysis, params)
     item.target.parent.mkdir(parents=True, exist_ok=True)
     await loop.run_in_executor(executor, lambda: imageio.save_image(

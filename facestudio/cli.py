@@ -57,13 +57,14 @@ def _quality(text: str) -> int:
 
 
 def _face_index(text: str) -> int:
+    """A face number as people count (1 = the leftmost face), returned as a 0-based index."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a face index (0, 1, 2 ...)") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a face index (0, 1, 2 ...)")
-    return value
+        raise argparse.ArgumentTypeError(f"'{text}' is not a face number (1, 2, 3 ... from the left)") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a face number: faces are numbered 1, 2, 3 ... from the left")
+    return value - 1
 
 
 def _reshape_value(text: str) -> tuple[str, int]:
@@ -92,14 +93,16 @@ def _level(text: str) -> float:
 def _override(text: str) -> tuple[int, dict[str, str]]:
     index, sep, rest = text.partition(":")
     if not sep or not index.strip().isdigit() or not rest:
-        raise argparse.ArgumentTypeError(f"'{text}' is not INDEX:NAME=VALUE[,NAME=VALUE] (e.g. 1:smoothing=0)")
+        raise argparse.ArgumentTypeError(f"'{text}' is not FACE:NAME=VALUE[,NAME=VALUE] (e.g. 2:smoothing=0)")
+    if int(index) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}': faces are numbered 1, 2, 3 ... from the left")
     pairs = {}
     for item in rest.split(","):
         name, eq, value = item.partition("=")
         if not eq:
             raise argparse.ArgumentTypeError(f"'{item}' is not NAME=VALUE")
         pairs[name.strip().replace("-", "_")] = value.strip()
-    return int(index), pairs
+    return int(index) - 1, pairs
 
 
 def _megapixels(text: str) -> float:
@@ -134,8 +137,9 @@ def _add_edit_flags(p: argparse.ArgumentParser) -> None:
                    help="a reshape part, -100..100 (repeatable): " + ", ".join(n for n, _ in RESHAPE_PARTS))
     p.add_argument("--filter", metavar="ID|NAME", help="colour filter 1-35 or its name (see 'facestudio filters')")
     p.add_argument("--filter-strength", type=_percent, metavar="N", help="filter strength 0-100 (default 100)")
-    p.add_argument("--override", type=_override, action="append", default=[], metavar="INDEX:NAME=VALUE,...",
-                   help="give one face its own values, e.g. --override 1:smoothing=0,eye_enlarging=20")
+    p.add_argument("--override", type=_override, action="append", default=[], metavar="FACE:NAME=VALUE,...",
+                   help="give one face its own values (faces numbered from 1, left to right), "
+                        "e.g. --override 2:smoothing=0,eye_enlarging=20")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -172,8 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="one-click balanced retouch, 0-1, measured per face (replaces the slider values)")
     rt.add_argument("--largest-only", action="store_true",
                     help="with --smart-beauty: only the largest face (the provider's multi_face=0)")
-    rt.add_argument("--face", type=_face_index, metavar="INDEX",
-                    help="retouch only this face (numbers as printed by analyze); default: every face")
+    rt.add_argument("--face", type=_face_index, metavar="N",
+                    help="retouch only face N (1 = leftmost, as numbered by 'analyze --overlay' and the app); "
+                         "default: every face")
     rt.add_argument("--sidecar", action="store_true",
                     help="use the edit saved beside the photo (PHOTO.facestudio.json) if there is one, "
                          "else save this edit there")

@@ -121,8 +121,8 @@ def smart_params(args: argparse.Namespace, pixels: Any, faces: tuple, params: Re
 def check_face_indices(params: RetouchParams, n_faces: int) -> None:
     for index in [params.face] + [i for i, _ in params.overrides]:
         if index is not None and index >= n_faces:
-            raise ParameterError(f"face {index} was named but this photo has {n_faces} face(s), "
-                                 f"numbered 0 to {n_faces - 1} (see 'facestudio analyze')")
+            raise ParameterError(f"face {index + 1} was named but this photo has {n_faces} face(s), "
+                                 f"numbered 1 to {n_faces} from the left (see 'facestudio analyze --overlay')")
 
 
 # --- backends --------------------------------------------------------------------------------

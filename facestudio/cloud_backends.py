@@ -141,8 +141,8 @@ class CloudBackend(Base):
             if analysis is None:
                 raise ParameterError("Choosing one face needs the photo's face analysis: analyze first")
             if params.face >= len(faces):
-                raise ParameterError(f"There is no face {params.face} (the photo has {len(faces)}; "
-                                     "faces are numbered from 0, left to right)")
+                raise ParameterError(f"There is no face {params.face + 1} (the photo has {len(faces)}; "
+                                     "faces are numbered from 1, left to right)")
             indices = [params.face]
         else:
             indices = list(range(len(faces)))

@@ -124,6 +124,7 @@ def test_existing_target_and_input_are_never_overwritten(capsys, sample_jpg, tmp
     (["retouch", "{photo}", "-o", "{tmp}/x.xyz"], [".jpg"]),
     (["retouch", "{photo}", "-o", "{tmp}/no/such/dir/x.jpg"], ["does not exist"]),
     (["retouch", "{photo}", "-o", "{out}", "--face", "4"], ["1 face"]),
+    (["retouch", "{photo}", "-o", "{out}", "--face", "0"], ["numbered 1, 2, 3"]),
     (["retouch", "{photo}"], ["-o"]),
     (["frobnicate"], ["neither a command"]),
     (["analyze", "{photo}", "--max-megapixels", "0.1"], ["--max-megapixels"]),
@@ -171,7 +172,7 @@ def test_pro_sliders_filter_reshape_and_overrides(capsys, sample_jpg, tmp_path):
         "filter_id": ["--filter", "3"],
         "reshape": ["--reshape", "slim_face=60", "--reshape", "lip_size=-40"],
         "pro": ["--shrink-face", "50", "--remove-eyebrow", "60", "--teeth-whitening", "80"],
-        "override": ["--override", "0:smoothing=70,slim_jaw=50"],
+        "override": ["--override", "1:smoothing=70,slim_jaw=50"],
         "smart": ["--smart-beauty", "0.8"],
     }
     outs = {}
@@ -200,7 +201,8 @@ def test_filters_command_lists_35(capsys, sample_jpg, tmp_path):
     (["--reshape", "nose=3"], ["unknown reshape part"]),
     (["--reshape", "slim_face=300"], ["-100 to 100"]),
     (["--override", "7:smoothing=5"], ["face 7"]),
-    (["--override", "0:sparkle=5"], ["unknown name"]),
+    (["--override", "1:sparkle=5"], ["unknown name"]),
+    (["--override", "0:smoothing=5"], ["numbered 1, 2, 3"]),
     (["--smart-beauty", "2"], ["0 to 1"]),
 ])
 def test_new_flags_user_errors(capsys, sample_jpg, tmp_path, extra, words):

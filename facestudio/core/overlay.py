@@ -32,7 +32,7 @@ def draw_landmarks(image: np.ndarray, analysis: FaceAnalysis,
     """A copy of ``image`` ((H, W, 3) RGB uint8) with each face's points drawn by group.
 
     Point size and line width scale with each face, so small faces in a group photo stay
-    readable and large ones are not smothered. Each face is numbered from 0 at its forehead.
+    readable and large ones are not smothered. Each face is numbered (from 1, as people count and as the app and CLI show them) at its forehead.
     """
     out = np.ascontiguousarray(image.copy())
     for index, face in enumerate(analysis.faces):
@@ -51,6 +51,6 @@ def draw_landmarks(image: np.ndarray, analysis: FaceAnalysis,
         x0, y0, x1, _ = face.bbox()
         scale = max(0.4, iod / 60.0)
         org = (int(round((x0 + x1) / 2 - 8 * scale)), int(round(y0 - 0.2 * iod)))
-        cv2.putText(out, str(index), org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
-        cv2.putText(out, str(index), org, cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick, cv2.LINE_AA)
+        cv2.putText(out, str(index + 1), org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
+        cv2.putText(out, str(index + 1), org, cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick, cv2.LINE_AA)
     return out

@@ -57,14 +57,17 @@ def plan_regions(image_shape: tuple[int, ...], faces: Sequence[FaceShape],
 
 
 def selected_faces(faces: Sequence[FaceShape], face: int | None) -> list[int]:
-    """Indices of the faces ``params.face`` selects (all when None)."""
+    """Indices of the faces ``params.face`` selects (all when None).
+
+    Indices are 0-based; people see faces numbered from 1, so messages say ``index + 1``.
+    """
     if face is None:
         return list(range(len(faces)))
     if not 0 <= face < len(faces):
         if not faces:
-            raise ParameterError(f"face {face} was chosen but no face was found in this photo")
-        raise ParameterError(f"face {face} does not exist: this photo has {len(faces)} face(s), "
-                             f"numbered 0 to {len(faces) - 1}")
+            raise ParameterError(f"face {face + 1} was chosen but no face was found in this photo")
+        raise ParameterError(f"face {face + 1} does not exist: this photo has {len(faces)} face(s), "
+                             f"numbered 1 to {len(faces)} from the left")
     return [face]
 
 

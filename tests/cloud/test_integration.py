@@ -385,7 +385,7 @@ def test_describe_upload_before_sending(server, photo, analysis):
     ace = ace_backend(server)
     assert "nothing is uploaded" in ace.describe_upload([], extra={"image_url": "https://example.org/p.jpg"})
     assert server.requests == []  # planning sends nothing
-    with pytest.raises(ParameterError, match="no face 3"):
+    with pytest.raises(ParameterError, match="no face 4"):
         backend.plan_upload(photo, analysis, RetouchParams(face=3))
 
 

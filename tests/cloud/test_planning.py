@@ -51,7 +51,7 @@ def test_one_chosen_face(crowd):
     params = RetouchParams(face=4).with_override(4, RetouchParams(smoothing=60))
     (call,) = calls("ailab-pro", photo, analysis, params)
     assert call.faces == (analysis.faces[4],) and call.params.smoothing == 60
-    with pytest.raises(ParameterError, match="no face 9"):
+    with pytest.raises(ParameterError, match="no face 10"):
         calls("ailab-pro", photo, analysis, RetouchParams(face=9))
     with pytest.raises(ParameterError, match="analyze first"):
         calls("ailab-pro", photo, None, RetouchParams(face=0))
