@@ -67,6 +67,10 @@ install -Dm644 "$ROOT/resources/facestudio.desktop" "$APP_DIR/share/applications
 install -Dm644 "$ROOT/resources/io.github.facestudio.FaceStudio.metainfo.xml" "$APP_DIR/share/metainfo/$APP_ID.metainfo.xml"
 install -Dm644 "$ROOT/resources/icons/facestudio.svg" "$APP_DIR/share/icons/hicolor/scalable/apps/$APP_ID.svg"
 
+# Licences of everything bundled (Qt/PySide6 LGPL, OpenCV and its FFmpeg, numpy ...), with an index.
+step "collecting third-party licences"
+"$PY" "$HERE/collect_licenses.py" "$APP_DIR/licenses" || fail "could not collect the licences"
+
 # -- smoke runs (own config/cache folders: nothing of the builder's is read or written) ---------
 SMOKE=$(mktemp -d)
 trap 'rm -rf "$SMOKE"' EXIT
