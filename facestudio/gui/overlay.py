@@ -1,7 +1,8 @@
 """The landmark overlay: the 90 points of every face, by group, numbered and selectable.
 
 What belongs here: :class:`LandmarkOverlay` (a small model the canvas paints: which faces,
-which groups are shown, which face is selected, and how to hit-test a click) and
+which groups are shown, which face is selected, which faces have their own settings (their
+numbered tag gets an orange ring), and how to hit-test a click) and
 :class:`OverlayControls` (the toggles per display group and for all, the face chooser and the
 "Delete face" button). Groups and their order come from ``faceshape.DISPLAY_GROUPS``; each has
 its own colour. Points are in full-resolution photo pixels; the canvas passes a mapping to
@@ -24,6 +25,8 @@ from facestudio.core.overlay import GROUP_COLOURS
 GROUP_COLORS: dict[str, QColor] = {name: QColor(*rgb) for name, rgb in GROUP_COLOURS.items()}
 GROUP_LABELS = {"contour": "Contour", "brows": "Brows", "eyes": "Eyes", "nose": "Nose",
                 "mouth": "Mouth", "pupils": "Pupils"}
+#: the ring around the tag of a face with its own settings
+MARK_COLOR = QColor(255, 140, 0)
 #: groups drawn as closed outlines (the rest as open polylines, pupils as dots only)
 _CLOSED = {"left_eye", "right_eye", "mouth"}
 _OPEN = {"face_profile", "left_eye_brow", "right_eye_brow"}
@@ -40,6 +43,7 @@ class LandmarkOverlay(QObject):
         self._visible = True
         self._groups = {name: True for name in DISPLAY_GROUPS}
         self._selected: int | None = None
+        self._marked: frozenset[int] = frozenset()
         #: points drawn per face in the last paint (tests and the status bar read it)
         self.last_paint_counts: dict[int, int] = {}
 
@@ -79,6 +83,16 @@ class LandmarkOverlay(QObject):
     def set_selected(self, index: int | None) -> None:
         if index != self._selected:
             self._selected = index
+            self.changed.emit()
+
+    def marked(self) -> frozenset[int]:
+        """Faces shown as having their own settings (per-face overrides)."""
+        return self._marked
+
+    def set_marked(self, indices: set[int] | frozenset[int]) -> None:
+        marked = frozenset(indices)
+        if marked != self._marked:
+            self._marked = marked
             self.changed.emit()
 
     def face_at(self, x: float, y: float) -> int | None:
@@ -132,10 +146,12 @@ class LandmarkOverlay(QObject):
                         p.drawEllipse(pt, radius, radius)
                     count += len(poly)
             self.last_paint_counts[i] = count
-            self._paint_tag(p, i, to_widget(np.array(face.bbox()).reshape(2, 2)), selected=i == self._selected)
+            self._paint_tag(p, i, to_widget(np.array(face.bbox()).reshape(2, 2)), selected=i == self._selected,
+                            marked=i in self._marked)
         p.restore()
 
-    def _paint_tag(self, p: QPainter, index: int, box: np.ndarray, *, selected: bool) -> None:
+    def _paint_tag(self, p: QPainter, index: int, box: np.ndarray, *, selected: bool,
+                   marked: bool = False) -> None:
         (x0, y0), (x1, y1) = box
         if selected:
             p.setBrush(Qt.BrushStyle.NoBrush)
@@ -150,6 +166,10 @@ class LandmarkOverlay(QObject):
         p.setPen(QPen(QColor(0, 0, 0, 180), 1))
         p.setBrush(QColor(255, 214, 0) if selected else QColor(30, 30, 30, 200))
         p.drawEllipse(tag)
+        if marked:  # this face has its own settings
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(MARK_COLOR, 2.5))
+            p.drawEllipse(tag.adjusted(-3.5, -3.5, 3.5, 3.5))
         p.setPen(QColor(0, 0, 0) if selected else QColor(255, 255, 255))
         p.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
 
@@ -215,8 +235,9 @@ class OverlayControls(QWidget):
         self.face_combo.blockSignals(True)
         self.face_combo.clear()
         self.face_combo.addItem("All faces", None)
+        marked = self.overlay.marked()
         for i in range(n):
-            self.face_combo.addItem(f"Face {i + 1}", i)
+            self.face_combo.addItem(f"Face {i + 1}" + (" (own settings)" if i in marked else ""), i)
         sel = self.overlay.selected()
         self.face_combo.setCurrentIndex(0 if sel is None else sel + 1)
         self.face_combo.blockSignals(False)

@@ -40,15 +40,39 @@ def test_slider_emits_params_and_keeps_number_box_in_step(qtbot):
 
 
 def test_reset_one_and_all(qtbot):
-    panel = SliderPanel(RetouchParams(smoothing=90, whitening=0, face_lifting=5, eye_enlarging=1, face=1))
+    panel = SliderPanel(RetouchParams(smoothing=90, whitening=0, face_lifting=5, eye_enlarging=1, shrink_face=40,
+                                      reshape={"slim_nose": -30}))
     qtbot.addWidget(panel)
     with qtbot.waitSignal(panel.editFinished, timeout=1000):
         panel.rows["smoothing"].reset.click()
     assert panel.params().smoothing == 10 and panel.params().whitening == 0
     with qtbot.waitSignal(panel.paramsChanged, timeout=1000) as blocker:
         panel.reset_all_button.click()
-    # every slider back to the seed's default; the face selection is not a slider
-    assert blocker.args[0] == RetouchParams(face=1)
+    # every slider (beautify, pro, reshape) back to its default; the filter is not reset
+    assert blocker.args[0] == RetouchParams()
+
+
+def test_with_one_face_chosen_the_sliders_write_that_faces_own_settings(qtbot):
+    start = RetouchParams(smoothing=90, whitening=0, face=1)
+    panel = SliderPanel(start)
+    qtbot.addWidget(panel)
+    panel.set_face_count(3)
+    assert panel.one_face_radio.isChecked() and panel.one_face_radio.text() == "Face 2 only"
+    with qtbot.waitSignal(panel.editFinished, timeout=1000):
+        panel.rows["smoothing"].reset.click()
+    p = panel.params()
+    assert p.smoothing == 90  # every other face keeps the all-faces value ...
+    assert p.for_face(1) == start.replace(smoothing=10, face=None)  # ... face 2 has its own
+    assert "face 2" in panel.override_note.text().lower()
+    with qtbot.waitSignal(panel.paramsChanged, timeout=1000) as blocker:
+        panel.reset_all_button.click()
+    assert blocker.args[0].for_face(1) == RetouchParams() and blocker.args[0].smoothing == 90
+    with qtbot.waitSignal(panel.paramsChanged, timeout=1000) as blocker:
+        panel.clear_override_button.click()
+    assert blocker.args[0] == start
+    with qtbot.waitSignal(panel.faceChosen, timeout=1000) as chosen:
+        panel.all_faces_radio.click()
+    assert chosen.args[0] is None
 
 
 def test_set_params_is_silent(qtbot):
