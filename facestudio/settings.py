@@ -1,13 +1,14 @@
 """The user's remembered preferences: one typed, Qt-free settings model stored as JSON.
 
 What belongs here: :class:`Settings` (last folder, last export folder, recent files, the last
-retouch parameters, the chosen backend, landmark display choices) with its defaults and schema
-version, and loading/saving it in the user's config folder
+retouch parameters, the chosen backend, landmark display choices, the cloud services' base URLs,
+whether exports write the sidecar edit) with its defaults and schema version, and loading/saving it in the user's config folder
 (``platformdirs.user_config_dir("facestudio")``, or ``$FACESTUDIO_CONFIG_DIR`` when set, which
 the tests use). Window geometry is *not* here: it is Qt state and lives in QSettings.
 
 Secrets never live here. API keys belong in the system keyring; :meth:`Settings.from_dict`
-ignores unknown keys, so even a hand-edited file cannot smuggle one in and out again.
+ignores unknown keys, so even a hand-edited file cannot smuggle one in and out again. A base URL
+is an address, not a secret; one carrying user:password credentials is refused.
 
 A file that cannot be read (corrupt JSON, wrong types, a newer schema we cannot understand)
 never stops the app: it is kept next to the original as ``settings.json.bak`` and the defaults
@@ -33,6 +34,27 @@ FILE_NAME = "settings.json"
 MAX_RECENT = 10
 #: mirrors facestudio.backends.BACKEND_NAMES (not imported: settings must stay light)
 BACKENDS = ("local", "acedata", "ailab-pro", "ailab-smart", "ailab-tidyup")
+#: the cloud base URLs the user may set (None: the environment variable, else the service's own)
+URL_FIELDS = ("acedata_base_url", "acedata_platform_url", "ailab_base_url")
+
+
+def check_url(value: object) -> str | None:
+    """A usable base URL, or None for "not set"; raises SettingsError for anything else."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise SettingsError("a base URL must be text")
+    url = value.strip()
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"'{url}' is not a web address: start it with https:// (or http:// for a "
+                            "local stand-in)")
+    if parts.username or parts.password:
+        raise SettingsError("a base URL must not carry a user name or password: store keys in the "
+                            "Cloud keys dialog")
+    return url.rstrip("/")
 
 
 def config_dir() -> Path:
@@ -63,6 +85,19 @@ class Settings:
     hidden_groups: list[str] = field(default_factory=list)
     export_format: str = "JPEG"
     export_quality: int = 95
+    export_sidecar: bool = True
+    acedata_base_url: str | None = None
+    acedata_platform_url: str | None = None
+    ailab_base_url: str | None = None
+
+    def backend_config(self, name: str) -> dict[str, str]:
+        """``make_backend`` keyword arguments for the base URLs the user set for ``name``."""
+        if name == "acedata":
+            return {k: v for k, v in (("base_url", self.acedata_base_url),
+                                      ("platform_url", self.acedata_platform_url)) if v}
+        if name.startswith("ailab") and self.ailab_base_url:
+            return {"base_url": self.ailab_base_url}
+        return {}
 
     def add_recent(self, path: str | os.PathLike[str]) -> None:
         """Put ``path`` first in the recent files (no duplicates, at most :data:`MAX_RECENT`)."""
@@ -111,6 +146,12 @@ class Settings:
         s.export_format = fmt if isinstance(fmt, str) else "JPEG"
         q = data.get("export_quality", 95)
         s.export_quality = q if isinstance(q, int) and not isinstance(q, bool) and 1 <= q <= 100 else 95
+        s.export_sidecar = bool(data.get("export_sidecar", True))
+        for name in URL_FIELDS:
+            try:
+                setattr(s, name, check_url(data.get(name)))
+            except SettingsError:
+                setattr(s, name, None)  # a bad address falls back to the default, not the whole file
         return s
 
 

@@ -5,7 +5,13 @@ preview size, its faces, its parameters, its own undo stack, what is being done 
 :class:`Engine`, the handful of core calls the GUI makes (load, preview, detect, render, save)
 gathered in one replaceable object so a test can substitute a slow or failing step. The engine
 only forwards to ``facestudio.core``; it computes nothing of its own except the preview-sized
-copy the sliders render on.
+copy the sliders render on. Also the small worker-side steps of a photo's life that are not
+renders: reading its sidecar edit (:func:`read_sidecar`), the filter thumbnails
+(:func:`filter_thumbnails`), and :class:`CloudResult`, a cloud service's full-resolution answer
+kept with the parameters it was made for.
+
+In the GUI, ``params.face`` is the face the sliders edit alone ("Face N only": the sliders
+write that face's override); every render draws every face (:func:`render_params`).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -23,6 +29,9 @@ from facestudio.core.faceshape import FaceAnalysis, FaceShape
 from facestudio.core.params import RetouchParams
 from facestudio.gui._qimage import to_qimage
 from facestudio.gui.jobs import Job
+
+if TYPE_CHECKING:
+    from facestudio.sidecar import Edit
 
 #: the sliders render on a copy of about this many pixels (performance-notes: 2 MP budget)
 PREVIEW_PIXELS = 2_000_000
@@ -72,6 +81,77 @@ def load_draft(engine: Engine, path: Path) -> tuple[QImage, tuple[int, int]] | N
     """Worker: the fast reduced decode for the first paint (None if the engine has none)."""
     draft = engine.load_preview(path)
     return None if draft is None else (to_qimage(draft[0]), draft[1])
+
+
+def render_params(params: RetouchParams) -> RetouchParams:
+    """What a render, an export, a sidecar or a cloud call gets: every face (the GUI's
+    ``params.face`` only says which face the sliders edit), with the per-face overrides."""
+    return params if params.face is None else params.replace(face=None)
+
+
+@dataclass(frozen=True)
+class CloudResult:
+    """A cloud service's result for one photo, composited at full resolution by the backend."""
+
+    backend: str
+    params: RetouchParams  # as sent (render_params form)
+    analysis: FaceAnalysis | None
+    pixels: np.ndarray  # read-only, the photo's shape and dtype
+
+    def valid_for(self, doc: Document) -> bool:
+        """Still what ``doc`` asks for: same service, parameters and faces."""
+        return (self.backend == doc.backend and self.params == render_params(doc.params)
+                and self.analysis is doc.analysis)
+
+
+def read_sidecar(path: Path) -> tuple[str | None, Edit | None, str | None, bool]:
+    """Worker: the photo's hash, its sidecar edit (or None), a one-line problem, and whether the
+    edit was made on these very bytes."""
+    from facestudio import sidecar
+    from facestudio.core.errors import FaceStudioError
+
+    try:
+        digest = sidecar.file_sha256(path)
+    except OSError:
+        digest = None
+    try:
+        edit = sidecar.load_edit(path)
+    except FaceStudioError as exc:
+        return digest, None, str(exc), False
+    if edit is None:
+        return digest, None, None, False
+    same = edit.photo_sha256 is None or edit.photo_sha256 == digest
+    return digest, edit, None, same
+
+
+def filter_thumbnails(preview: np.ndarray, faces: Sequence[FaceShape], size: int = 96
+                      ) -> tuple[dict[int, QImage], QImage, float]:
+    """Worker: every filter on a small square of the preview around the largest face (where
+    the looks matter; the whole photo without faces), as QImages; the untouched square; the
+    seconds it took."""
+    import time
+
+    from facestudio.core import filters
+
+    t0 = time.perf_counter()
+    image = preview
+    if faces:
+        h, w = preview.shape[:2]
+        face = max(faces, key=lambda f: f.area())
+        x0, y0, x1, y1 = face.bbox()
+        side = int(min(max(x1 - x0, y1 - y0) * 1.6, w, h))
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        left = int(min(max(cx - side / 2, 0), w - side))
+        top = int(min(max(cy - side / 2, 0), h - side))
+        if side > 8:
+            image = preview[top:top + side, left:left + side]
+    thumbs = filters.thumbnails(image, size=size)
+    side = max(image.shape[:2])
+    k = min(1.0, size / side)
+    small = cv2.resize(image, (max(1, round(image.shape[1] * k)), max(1, round(image.shape[0] * k))),
+                       interpolation=cv2.INTER_AREA)
+    out = {fid: to_qimage(img) for fid, img in thumbs.items()}
+    return out, to_qimage(small), time.perf_counter() - t0
 
 
 @dataclass
@@ -131,6 +211,11 @@ class Document:
         self.jobs: list[Job] = []
         self.undo = QUndoStack(undo_group)
         self.view: dict[str, Any] = {}  # zoom/centre to restore when switching back
+        self.backend = "local"  # the engine this photo is rendered with for export
+        self.cloud: CloudResult | None = None  # the last cloud result (shown while still valid)
+        self.sha256: str | None = None  # of the file's bytes, for its sidecar
+        self.filter_thumbs: tuple[dict[int, QImage], QImage] | None = None
+        self.note = ""  # said once in the status bar when the photo is ready (sidecar restored ...)
 
     @property
     def name(self) -> str:
@@ -144,6 +229,10 @@ class Document:
         self.loaded = loaded
         self.full = pixels
         self.full_size = (pixels.shape[1], pixels.shape[0])
+
+    def cloud_result(self) -> CloudResult | None:
+        """The cloud result, if it still matches this photo's engine, parameters and faces."""
+        return self.cloud if self.cloud is not None and self.cloud.valid_for(self) else None
 
     def cancel_jobs(self) -> None:
         for job in self.jobs:

@@ -21,6 +21,12 @@ The renderer is injected as ``prepare(image, faces) -> (params -> image)`` (``co
 for the operations); :func:`from_render` adapts a plain ``render(image, faces, params)``. That is
 how tests and, later, other backends plug in. The prepared photo is reused while the preview
 source and the faces stay the same, and only ever used from the single worker thread.
+
+A cloud service's answer is shown through the same path (:meth:`RenderController.set_fixed`):
+while the parameters and faces are those the result was made for, preview and detail requests
+carry the full-resolution result instead of rendering (the preview is a downscale of it, a
+detail tile a crop), so before/after, zoom and the 100 % view behave as for local renders; the
+first slider move brings the local preview back.
 """
 
 from __future__ import annotations
@@ -73,6 +79,7 @@ class RenderRequest:
     region: Region | None = None  # detail: where ``image`` sits in the full photo
     output_scale: float = 1.0  # detail: display pixels per full-resolution pixel (<= 1)
     sequence: int = 0
+    fixed: np.ndarray | None = None  # a full-resolution result to show instead of rendering
 
 
 @dataclass(frozen=True)
@@ -113,7 +120,10 @@ def from_render(render: RenderFn) -> PrepareFn:
 def run_request(request: RenderRequest) -> RenderResult:
     """The worker side: render, scale for display, convert to QImage."""
     t0 = time.perf_counter()
-    out = request.renderer(request.params)
+    if request.fixed is not None:
+        out = _from_fixed(request)
+    else:
+        out = request.renderer(request.params)
     seconds = time.perf_counter() - t0
     before_img: np.ndarray | None = None
     if request.kind == "detail":
@@ -125,6 +135,20 @@ def run_request(request: RenderRequest) -> RenderResult:
             before_img = cv2.resize(before_img, size, interpolation=cv2.INTER_AREA)
     before = to_qimage(before_img) if before_img is not None else None
     return RenderResult(request, to_qimage(out), before, seconds)
+
+
+def _from_fixed(request: RenderRequest) -> np.ndarray:
+    """The part of a full-resolution result a request covers, at the request's pixel size."""
+    fixed = request.fixed
+    assert fixed is not None
+    if request.kind == "detail":
+        assert request.region is not None
+        x, y, w, h = request.region
+        return fixed[y:y + h, x:x + w]
+    h, w = request.image.shape[:2]
+    if fixed.shape[:2] == (h, w):
+        return fixed
+    return cv2.resize(fixed, (w, h), interpolation=cv2.INTER_AREA)
 
 
 class RenderController(QObject):
@@ -158,6 +182,7 @@ class RenderController(QObject):
         self._source: RenderSource | None = None
         self._analysis: FaceAnalysis | None = None
         self._params = RetouchParams()
+        self._fixed: tuple[RetouchParams, FaceAnalysis | None, np.ndarray] | None = None
         self._generation = 0
         self._content = 0
         self._preview_sequence = 0
@@ -179,11 +204,33 @@ class RenderController(QObject):
         return self._generation
 
     def set_source(self, source: RenderSource | None, analysis: FaceAnalysis | None,
-                   params: RetouchParams) -> None:
-        """A new photo (or its full-resolution pixels arrived): render without waiting."""
+                   params: RetouchParams,
+                   fixed: tuple[RetouchParams, FaceAnalysis | None, np.ndarray] | None = None) -> None:
+        """A new photo (or its full-resolution pixels arrived): render without waiting.
+
+        ``fixed``: see :meth:`set_fixed`.
+        """
         self._source, self._analysis, self._params = source, analysis, params
+        self._fixed = fixed
         self._content += 1
         self._changed(immediate=True)
+
+    def set_fixed(self, fixed: tuple[RetouchParams, FaceAnalysis | None, np.ndarray] | None) -> None:
+        """Show a ready full-resolution result (a cloud service's) while the parameters equal
+        ``fixed[0]`` and the faces are ``fixed[1]`` (the same object); None: render locally."""
+        self._fixed = fixed
+        self._content += 1  # what "the result for these parameters" means has changed
+        self._changed(immediate=True)
+
+    def _fixed_now(self) -> np.ndarray | None:
+        f = self._fixed
+        if f is not None and f[0] == self._params and f[1] is self._analysis:
+            return f[2]
+        return None
+
+    def showing_fixed(self) -> bool:
+        """Whether the current state is shown from a fixed (cloud) result."""
+        return self._fixed_now() is not None
 
     def set_params(self, params: RetouchParams) -> None:
         if params != self._params:
@@ -238,7 +285,7 @@ class RenderController(QObject):
             self._prepared = cached
         self._preview_sequence += 1
         req = RenderRequest("preview", self._generation, self._content, src.preview, faces, self._params,
-                            cached[2], sequence=self._preview_sequence)
+                            cached[2], sequence=self._preview_sequence, fixed=self._fixed_now())
         self._submit(req)
 
     def request_detail(self, visible: Region, display_scale: float) -> Region | None:
@@ -257,9 +304,11 @@ class RenderController(QObject):
         crop = src.full[y:y + h, x:x + w]
         self._detail_sequence += 1
         faces = self._faces(1.0, -x, -y)
+        fixed = self._fixed_now()
+        renderer = self._prepare(crop, faces) if fixed is None else (lambda _p: crop)
         req = RenderRequest("detail", self._generation, self._content, crop, faces, self._params,
-                            self._prepare(crop, faces), region=(x, y, w, h),
-                            output_scale=min(1.0, display_scale), sequence=self._detail_sequence)
+                            renderer, region=(x, y, w, h), output_scale=min(1.0, display_scale),
+                            sequence=self._detail_sequence, fixed=fixed)
         self._submit(req)
         return req.region
 
