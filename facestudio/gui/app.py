@@ -8,6 +8,11 @@ window and quits (how the README's screenshot is made, under Xvfb)::
 
     xvfb-run -a -s "-screen 0 1600x1000x24" python -m facestudio.gui.app \\
         --screenshot shot.png --set smoothing=60 --split 0.5 --landmarks PHOTO.jpg
+
+``--set`` takes any slider (``shrink_face=40``), a reshape part (``slim_nose=-40``), ``filter=12``
+and ``filter_strength=60``; ``--section Reshape`` opens a panel section, ``--backend ailab-pro``
+chooses an engine, ``--smart 0.6`` applies smart beauty, and ``--dialog keys|export-all|export``
+saves a picture of that dialog instead of the window.
 """
 
 from __future__ import annotations
@@ -103,7 +108,8 @@ def run(window_setup: Any = None, *, settings: Settings | None = None, persist: 
     try:
         with loop:
             loop.run_until_complete(quit_event.wait())
-            loop.run_until_complete(close_backends(backends))
+            # the window's backends: those made at start and the cloud ones made on first use
+            loop.run_until_complete(close_backends(window.backends))
     finally:
         asyncio.set_event_loop(None)
         sys.excepthook = previous_hook
@@ -148,7 +154,24 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--center", help="photo point X,Y to centre the view on (with --zoom)")
     p.add_argument("--size", default="1500x950", help="window size WxH (default 1500x950)")
     p.add_argument("--face", type=int, help="select one face (0-based) for per-face edits")
+    p.add_argument("--section", help="open this panel section (e.g. Reshape, Filters)")
+    p.add_argument("--backend", help="render engine of the photos (local, acedata, ailab-pro, ...)")
+    p.add_argument("--smart", type=float, help="apply smart beauty at this level (0-1)")
+    p.add_argument("--dialog", choices=("keys", "export-all", "export"),
+                   help="screenshot this dialog instead of the window")
     return p.parse_args(argv)
+
+
+def _set_value(window: MainWindow, name: str, value: str) -> None:
+    """``--set NAME=VALUE``: a slider, a reshape part, ``filter`` or ``filter_strength``."""
+    panel = window.panel
+    if name == "filter":
+        panel.filters.chosen.emit(None if value.lower() in ("none", "0") else int(value))
+    elif name in panel.reshape_rows:
+        panel.reshape_rows[name].slider.setValue(int(value))
+    else:
+        panel.rows[name].slider.setValue(int(value))
+    panel.editFinished.emit(name)
 
 
 def _configure(window: MainWindow, ns: argparse.Namespace) -> None:
@@ -166,24 +189,34 @@ def _configure(window: MainWindow, ns: argparse.Namespace) -> None:
     def after_ready(_doc: Any) -> None:
         if window.docs and not all(d.state == "ready" for d in window.docs):
             return
-        for item in ns.set:
-            name, _, value = item.partition("=")
-            slider = window.panel.rows[name.strip()].slider
-            slider.setValue(int(value))
+        if ns.backend:
+            for doc in window.docs:
+                window.set_current(doc)
+                window.set_backend(ns.backend)
         if ns.face is not None:
             window.select_face(ns.face)
+        if ns.smart is not None:
+            window.panel.smart.level.setValue(round(ns.smart * 100))
+            window.workflow.smart_beauty(ns.smart, True)
+        for item in ns.set:
+            name, _, value = item.partition("=")
+            _set_value(window, name.strip(), value.strip())
+        if ns.section:
+            window.panel.show_section(ns.section)
         if ns.zoom and ns.zoom != "fit":
             window.canvas.set_zoom(float(ns.zoom) / 100.0)
         if ns.center:
             x, y = (float(v) for v in ns.center.split(","))
             window.canvas.center_on(x, y)
         if ns.screenshot:
-            _when_idle(window, lambda: _shoot(window, ns.screenshot))
+            _when_idle(window, lambda: _shoot(window, ns.screenshot, ns.dialog))
 
     if ns.paths:
         window.documentReady.connect(after_ready)
     elif ns.screenshot:
-        _when_idle(window, lambda: _shoot(window, ns.screenshot))
+        if ns.section:
+            window.panel.show_section(ns.section)
+        _when_idle(window, lambda: _shoot(window, ns.screenshot, ns.dialog))
 
 
 def _when_idle(window: MainWindow, then: Any, idle: int = 0, polls: int = 0) -> None:
@@ -195,12 +228,26 @@ def _when_idle(window: MainWindow, then: Any, idle: int = 0, polls: int = 0) -> 
     QTimer.singleShot(50, lambda: _when_idle(window, then, idle, polls + 1))
 
 
-def _shoot(window: MainWindow, out: Path) -> None:
-    window.repaint()
+def _shoot(window: MainWindow, out: Path, dialog: str | None = None) -> None:
+    target: Any = window
+    if dialog == "keys":
+        target = window.keys_dialog()
+    elif dialog == "export-all":
+        target = window.export_all_dialog()
+    elif dialog == "export":
+        target = window.export_dialog()
+    if target is None:
+        print(f"screenshot FAILED: no {dialog} dialog (open a photo first)")
+        window.exit_code = 1
+        window.close()
+        return
+    if target is not window:
+        target.adjustSize()
+    target.repaint()
     QApplication.processEvents()
-    ok = window.grab().save(str(out))
+    ok = target.grab().save(str(out))
     print(f"screenshot {'saved to' if ok else 'FAILED:'} {out} "
-          f"({window.width()}x{window.height()}, device pixel ratio {window.devicePixelRatioF():g})")
+          f"({target.width()}x{target.height()}, device pixel ratio {target.devicePixelRatioF():g})")
     window.exit_code = 0 if ok else 1
     window.close()
 

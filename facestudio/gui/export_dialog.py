@@ -8,6 +8,12 @@ metadata (EXIF, ICC, XMP, DPI: the core carries them) and passing the source as 
 the core refuses to write over it whatever the user typed. Progress is shown in the dialog
 (and the window's status bar); Cancel during the render writes nothing (the job stops before the
 save), a cancel during the few-hundred-millisecond save itself lets that atomic write finish.
+
+A photo set to a cloud service exports that service's result: the one already on screen if it
+was made for the current settings, else the window's cloud flow runs first (key check,
+confirmation, progress) and the export continues with its result. With "Save the edit" checked
+(the default), the photo's sidecar (``PHOTO.facestudio.json``) is written or updated after the
+export, so reopening the photo restores the edit.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -33,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from facestudio.gui.document import Document, Engine
+from facestudio.gui.document import Document, Engine, render_params
 from facestudio.gui.jobs import Job, JobRunner, error_message
 from facestudio.settings import Settings
 
@@ -72,14 +79,28 @@ def default_export_path(source: Path, folder: Path | None = None, ext: str = ".j
 
 
 def export_job(job: Job, engine: Engine, doc_state: dict[str, Any], target: Path, quality: int,
-               overwrite: bool, stage: Any) -> Path:
-    """Worker side of an export: full-resolution render, then the atomic save."""
-    stage.emit("Rendering at full resolution…")
-    out = engine.render(doc_state["pixels"], doc_state["faces"], doc_state["params"])
+               overwrite: bool, stage: Any) -> tuple[Path, str]:
+    """Worker side of an export: full-resolution render (or the cloud result), the atomic save,
+    then the sidecar edit when asked. Returns the path written and a note ("" or a problem)."""
+    out = doc_state.get("result")
+    if out is None:
+        stage.emit("Rendering at full resolution…")
+        out = engine.render(doc_state["pixels"], doc_state["faces"], doc_state["params"])
     job.check()  # cancelled while rendering: write nothing
     stage.emit("Saving…")
-    return engine.save(target, out, metadata=doc_state["metadata"], alpha=doc_state["alpha"],
+    path = engine.save(target, out, metadata=doc_state["metadata"], alpha=doc_state["alpha"],
                        quality=quality, overwrite=overwrite, protect=(doc_state["source"],))
+    note = ""
+    edit = doc_state.get("edit")
+    if edit is not None:
+        from facestudio.core.errors import FaceStudioError
+        from facestudio.sidecar import save_edit
+
+        try:
+            note = f"; edit saved as {save_edit(doc_state['source'], edit).name}"
+        except FaceStudioError as exc:
+            note = f"; the edit was not saved: {exc}"
+    return path, note
 
 
 class ExportDialog(QDialog):
@@ -97,11 +118,14 @@ class ExportDialog(QDialog):
     stageChanged = Signal(str)
 
     def __init__(self, doc: Document, engine: Engine, runner: JobRunner, settings: Settings,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, cloud: Any = None, workflow: Any = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Export {doc.name}")
         self.doc, self.engine, self.runner, self.settings = doc, engine, runner, settings
+        self.cloud, self.workflow = cloud, workflow  # the window's CloudFlow and Workflow
         self.job: Job | None = None
+        self._cloud_running = False
+        self.note_after = ""  # what the export said besides the path (the sidecar)
         self.formats = available_formats()
 
         self.format_combo = QComboBox(self)
@@ -123,7 +147,19 @@ class ExportDialog(QDialog):
         form.addRow("Format:", self.format_combo)
         form.addRow("Quality:", self.quality)
         form.addRow("Save to:", path_row)
-        self.note = QLabel("The original photo is never overwritten; its metadata is kept.", self)
+        self.sidecar = QCheckBox(f"Save the edit beside the photo ({doc.name}.facestudio.json)", self)
+        self.sidecar.setToolTip("Reopening the photo then restores its settings and faces")
+        self.sidecar.setChecked(settings.export_sidecar and workflow is not None)
+        self.sidecar.setEnabled(workflow is not None)
+        form.addRow("", self.sidecar)
+        note = "The original photo is never overwritten; its metadata is kept."
+        if doc.backend != "local":
+            from facestudio.gui.engine_panel import SERVICE_NAMES
+
+            service = SERVICE_NAMES.get(doc.backend, doc.backend)
+            note += (f" Exports {service}'s result" + (" shown now." if doc.cloud_result() is not None
+                                                       else ": you will be asked before anything is sent."))
+        self.note = QLabel(note, self)
         self.note.setWordWrap(True)
         self.stage = QLabel("", self)
         self.progress = QProgressBar(self)
@@ -177,7 +213,7 @@ class ExportDialog(QDialog):
     # -- running ---------------------------------------------------------------------------------
     def start(self) -> None:
         """Validate the destination and launch the export in the worker."""
-        if self.job is not None:
+        if self.job is not None or self._cloud_running:
             return
         doc = self.doc
         if doc.full is None or doc.loaded is None:
@@ -193,6 +229,10 @@ class ExportDialog(QDialog):
             self._fail("That is the original photo. Choose another name: FaceStudio never "
                        "overwrites the original.")
             return
+        cloud = doc.cloud_result()
+        if doc.backend != "local" and cloud is None:
+            self._render_in_cloud_first()  # then start() again, with the result
+            return
         overwrite = False
         if target.exists():
             answer = QMessageBox.question(self, "Replace file?",
@@ -203,10 +243,12 @@ class ExportDialog(QDialog):
         state = {
             "pixels": doc.full,
             "faces": doc.analysis.faces if doc.analysis else (),
-            "params": doc.params,
+            "params": render_params(doc.params),
+            "result": cloud.pixels if cloud is not None else None,
             "metadata": getattr(doc.loaded, "metadata", None),
             "alpha": getattr(doc.loaded, "alpha", None),
             "source": doc.path,
+            "edit": self.workflow.edit_of(doc) if self.sidecar.isChecked() and self.workflow else None,
         }
         quality = self.quality.value()
         self._set_running(True)
@@ -215,18 +257,48 @@ class ExportDialog(QDialog):
                                       overwrite, self.stageChanged, pass_job=True,
                                       on_done=self._done, on_error=self._error)
 
+    def _render_in_cloud_first(self) -> None:
+        """The photo's service has no result for these settings yet: ask it (with consent)."""
+        from facestudio.gui.engine_panel import SERVICE_NAMES
+
+        service = SERVICE_NAMES.get(self.doc.backend, self.doc.backend)
+        if self.cloud is None:
+            self._fail(f"{service} is not available here: choose the local engine for this photo.")
+            return
+        self._set_running(True)
+        self.stage.setText(f"Rendering with {service} first…")
+        self._cloud_running = self.cloud.render(self.doc, parent=self, then=self._after_cloud)
+        if not self._cloud_running:
+            self._set_running(False)
+            self.stage.setText("")
+
+    def _after_cloud(self, ok: bool) -> None:
+        self._cloud_running = False
+        if not self.isVisible():
+            return
+        self._set_running(False)
+        if ok and self.doc.cloud_result() is not None:
+            self.start()
+        else:
+            self._fail("Not exported: the cloud render did not complete.")
+
     def _set_running(self, running: bool) -> None:
         self.progress.setVisible(running)
         self.export_button.setEnabled(not running)
-        for w in (self.format_combo, self.quality, self.path_edit):
-            w.setEnabled(not running and (w is not self.quality or self._lossy()))
+        for w in (self.format_combo, self.quality, self.path_edit, self.sidecar):
+            w.setEnabled(not running and (w is not self.quality or self._lossy())
+                         and (w is not self.sidecar or self.workflow is not None))
 
-    def _done(self, path: Path) -> None:
+    def _done(self, result: tuple[Path, str]) -> None:
+        path, note = result
         self.job = None
         self._set_running(False)
         self.settings.last_export_folder = str(Path(path).parent)
         self.settings.export_format = self.formats[self.format_combo.currentIndex()][0]
         self.settings.export_quality = self.quality.value()
+        if self.workflow is not None:
+            self.settings.export_sidecar = self.sidecar.isChecked()
+        self.note_after = note
         self.exported.emit(Path(path))
         self.accept()
 
@@ -243,4 +315,6 @@ class ExportDialog(QDialog):
         if self.job is not None:
             self.job.cancel()
             self.job = None
+        if self._cloud_running and self.cloud is not None:
+            self.cloud.cancel()
         super().reject()

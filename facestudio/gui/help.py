@@ -18,6 +18,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTextBrowser, Q
 SHORTCUTS: dict[str, tuple[str, str, str]] = {
     "open": ("&Open…", "Ctrl+O", "Open one or more photos"),
     "export": ("&Export…", "Ctrl+E", "Export the retouched photo"),
+    "export_all": ("Export &all…", "Ctrl+Shift+E", "Export every open photo, each with its own settings"),
+    "save_edit": ("&Save edit", "Ctrl+S", "Save the edit beside the photo (PHOTO.facestudio.json) to reopen it later"),
     "close": ("&Close photo", "Ctrl+W", "Close the current photo"),
     "quit": ("&Quit", "Ctrl+Q", "Quit FaceStudio"),
     "undo": ("&Undo", "Ctrl+Z", "Undo the last edit"),
@@ -25,6 +27,13 @@ SHORTCUTS: dict[str, tuple[str, str, str]] = {
     "reset_all": ("Reset all sliders", "Ctrl+R", "Every slider back to its default"),
     "delete_face": ("Delete selected face", "Del", "Remove a false face detection"),
     "all_faces": ("Edit all faces", "Esc", "Apply the sliders to every face again"),
+    "apply_all": ("Apply settings to all open photos", "Ctrl+Shift+A",
+                  "The current photo's settings on every other open photo (undoable on each)"),
+    "save_preset": ("&Save current as preset…", "", "Keep the current settings as a preset of your own"),
+    "delete_preset": ("&Delete preset…", "", "Delete one of your presets"),
+    "render_cloud": ("&Render with the chosen service…", "Ctrl+Shift+R",
+                     "Send the photo to the service chosen in Engine (asks first)"),
+    "keys": ("Cloud &keys and addresses…", "", "Store the cloud services' keys in the system keyring"),
     "mode_split": ("Split view", "1", "Before left of the line, after right"),
     "mode_side": ("Side by side", "2", "Before and after next to each other"),
     "mode_after": ("Result only", "3", "Only the retouched photo"),
@@ -43,7 +52,7 @@ MOUSE = (
     ("Drag the photo", "Pan"),
     ("Mouse wheel", "Zoom around the pointer"),
     ("Drag the split line", "Move the before/after split"),
-    ("Click a face", "Edit that face alone"),
+    ("Click a face", "Edit that face alone (its own settings)"),
     ("Drop photos on the window", "Open them"),
 )
 

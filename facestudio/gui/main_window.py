@@ -6,7 +6,10 @@ per-photo flow (fast preview, full decode, face detection once per photo, then r
 through one QUndoStack per photo, the status bar, error messages and saving the settings.
 Pixels are computed elsewhere: the core (through :class:`~facestudio.gui.document.Engine`) in
 worker threads, driven by :class:`~facestudio.gui.render_controller.RenderController` and
-:class:`~facestudio.gui.jobs.JobRunner`.
+:class:`~facestudio.gui.jobs.JobRunner`. The cloud flow lives in
+:class:`~facestudio.gui.cloud_flow.CloudFlow`, sidecars, presets, smart beauty and apply-to-all
+in :class:`~facestudio.gui.workflow.Workflow`, Export all in ``export_all``; the window only
+wires them to its menus, panel sections and status bar.
 """
 
 from __future__ import annotations
@@ -33,15 +36,19 @@ from PySide6.QtWidgets import (
 from facestudio.core.faceshape import DISPLAY_GROUPS, FaceAnalysis
 from facestudio.core.params import RetouchParams
 from facestudio.gui.canvas import ImageCanvas
-from facestudio.gui.commands import DeleteFaceCommand, ParamsCommand
-from facestudio.gui.document import Document, Engine, load_draft, load_full
+from facestudio.gui.cloud_flow import CloudFlow
+from facestudio.gui.commands import DeleteFaceCommand, ParamsCommand, change_key
+from facestudio.gui.document import Document, Engine, load_draft, load_full, render_params
+from facestudio.gui.engine_panel import EnginePanel
 from facestudio.gui.export_dialog import ExportDialog
 from facestudio.gui.jobs import JobRunner, error_message
 from facestudio.gui.menus import build_actions
 from facestudio.gui.overlay import OverlayControls
+from facestudio.gui.presets_ui import PresetsPanel
 from facestudio.gui.render_controller import RenderController, RenderResult, RenderSource
 from facestudio.gui.slider_panel import SliderPanel
 from facestudio.gui.widgets import ActivityBar, FilmStrip
+from facestudio.gui.workflow import Workflow, prune_overrides
 from facestudio.settings import Settings, config_dir, load_settings, save_settings
 
 log = logging.getLogger(__name__)
@@ -95,6 +102,12 @@ class MainWindow(QMainWindow):
             if group in DISPLAY_GROUPS:
                 self.canvas.overlay.set_group_visible(group, False)
         self.panel = SliderPanel(self.settings.last_params)
+        self.cloud = CloudFlow(self)
+        self.workflow = Workflow(self)
+        self.presets_panel = PresetsPanel(self.workflow)
+        self.panel.add_section(self.presets_panel, "Presets")
+        self.engine_panel = EnginePanel()
+        self.panel.add_section(self.engine_panel, "Engine")
         self.overlay_controls = OverlayControls(self.canvas.overlay)
         self.panel.add_section(self.overlay_controls, "Faces and landmarks")
         self.filmstrip = FilmStrip(self)
@@ -115,7 +128,7 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea(dock)
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.panel)
-        scroll.setMinimumWidth(280)
+        scroll.setMinimumWidth(320)
         dock.setWidget(scroll)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.statusBar().addWidget(self.activity, 1)
@@ -135,6 +148,12 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.panel.paramsChanged.connect(self._on_params_changed)
         self.panel.editFinished.connect(self._on_edit_finished)
+        self.panel.faceChosen.connect(self.select_face)
+        self.panel.smartRequested.connect(self.workflow.smart_beauty)
+        self.engine_panel.backendChosen.connect(self.set_backend)
+        self.engine_panel.renderRequested.connect(self.render_with_cloud)
+        self.engine_panel.cancelRequested.connect(self.cloud.cancel)
+        self.engine_panel.keysRequested.connect(self.keys_dialog)
         self.controller.previewReady.connect(self._on_preview)
         self.controller.detailReady.connect(self._on_detail)
         self.controller.renderFailed.connect(self.show_error)
@@ -172,7 +191,8 @@ class MainWindow(QMainWindow):
     def save_state(self) -> None:
         """Remember parameters, overlay choices and (in QSettings) the window geometry."""
         s = self.settings
-        s.last_params = (self.current.params if self.current else self.panel.params()).replace(face=None)
+        s.last_params = (self.current.params if self.current else self.panel.params()).replace(
+            face=None, overrides=())
         s.show_landmarks = self.canvas.overlay.is_visible()
         s.hidden_groups = self.canvas.overlay.hidden_groups()
         if not self.persist:
@@ -188,6 +208,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_state()
+        self.cloud.cancel()
         for doc in self.docs:
             doc.cancel_jobs()
         self.controller.shutdown()
@@ -210,7 +231,7 @@ class MainWindow(QMainWindow):
             if existing is not None:
                 opened.append(existing)
                 continue
-            doc = Document(path, self.settings.last_params.replace(face=None), self.undo_group)
+            doc = Document(path, self.settings.last_params.replace(face=None, overrides=()), self.undo_group)
             self.docs.append(doc)
             self.filmstrip.add_photo(doc.name)
             self._start_load(doc)
@@ -251,7 +272,7 @@ class MainWindow(QMainWindow):
         self.settings.add_recent(doc.path)
         if doc is self.current:
             self.canvas.set_photo(qimage, doc.full_size, keep_view=had_draft)
-        self._start_detect(doc)
+        self.workflow.start_restore(doc)  # the sidecar edit, if any; then faces
 
     def _on_load_failed(self, doc: Document, exc: BaseException) -> None:
         self._end_task(f"load:{id(doc)}")
@@ -293,10 +314,15 @@ class MainWindow(QMainWindow):
         doc.state = "ready"
         doc.jobs.clear()
         n = len(analysis.faces)
+        doc.params = prune_overrides(doc.params, n)
         self._idle_message = (f"{doc.name}: {n} face{'s' if n != 1 else ''} found." if n else
                               f"{doc.name}: no face found; the sliders have nothing to work on.")
+        if doc.note:
+            self._idle_message = f"{doc.name}: {doc.note}"
+            doc.note = ""
         if doc is self.current:
             self._show_document(doc)
+        self.workflow.start_thumbnails(doc)
         self._update_actions()
         self._update_status()
         self.documentReady.emit(doc)
@@ -328,22 +354,29 @@ class MainWindow(QMainWindow):
         if doc is None:
             self.canvas.set_photo(None, None)
             self.canvas.overlay.set_analysis(None)
-            self.controller.set_source(None, None, self.panel.params())
+            self.controller.set_source(None, None, render_params(self.panel.params()))
+            self.panel.set_face_count(None)
+            self.panel.filters.set_thumbnails(None)
+            self.update_engine()
             return
         same_photo = self.canvas.full_size() == doc.full_size and doc.full_size is not None
         self.canvas.set_photo(doc.preview_qimage, doc.full_size, keep_view=same_photo)
         if doc.view and not doc.view.get("fit", True) and not same_photo:
             self.canvas.set_zoom(doc.view["zoom"])  # back where the user left this photo
             self.canvas.center_on(doc.view["center"].x(), doc.view["center"].y())
+        self.panel.set_face_count(len(doc.analysis.faces) if doc.analysis is not None else None)
         self.panel.set_params(doc.params)
+        self.panel.filters.set_thumbnails(*(doc.filter_thumbs or (None, None)))
         self.canvas.overlay.set_analysis(doc.analysis)
-        self.canvas.overlay.set_selected(doc.params.face)
+        self._show_selection(doc.params)
         if doc.state == "ready" and doc.preview is not None:
             assert doc.full_size is not None
             source = RenderSource(doc.preview, doc.preview_scale, doc.full, doc.full_size)
-            self.controller.set_source(source, doc.analysis, doc.params)
+            self.controller.set_source(source, doc.analysis, render_params(doc.params),
+                                       fixed=self.cloud.fixed(doc))
         else:
-            self.controller.set_source(None, None, doc.params)
+            self.controller.set_source(None, None, render_params(doc.params))
+        self.update_engine()
         self._update_view_label()
 
     def close_current(self) -> None:
@@ -387,29 +420,42 @@ class MainWindow(QMainWindow):
         self.settings.last_params = params.replace(face=None)  # the next photo opens with these
         if doc is not self.current:
             return
+        if analysis is not None:
+            self.panel.set_face_count(len(analysis.faces))
         self.panel.set_params(params)
         if analysis is not None:
             self.canvas.overlay.set_analysis(analysis)
             self.controller.set_analysis(analysis)
-        self.canvas.overlay.set_selected(params.face)
+        self._show_selection(params)
         self.canvas.clear_detail(after_only=True)
-        self.controller.set_params(params)
+        self.controller.set_params(render_params(params))
+        self.update_engine()
         self._update_status()
+
+    def _show_selection(self, params: RetouchParams) -> None:
+        self.canvas.overlay.set_selected(params.face)
+        self.canvas.overlay.set_marked({i for i, _ in params.overrides})
 
     def _on_params_changed(self, new: RetouchParams) -> None:
         doc = self.current
         if doc is None:
             self.settings.last_params = new
             return
+        self.push_params(doc, new)
+
+    def push_params(self, doc: Document, new: RetouchParams, text: str | None = None) -> None:
+        """Make ``new`` the parameters of ``doc`` as one undoable edit (merging slider drags)."""
         old = doc.params
-        changed = [name for name in new.to_dict() if getattr(new, name) != getattr(old, name)]
-        if not changed:
+        key = change_key(old, new)
+        if key is None:
             return
-        key = changed[0] if len(changed) == 1 else "*"
-        cmd = ParamsCommand(self, doc, old, new, key)
+        cmd = ParamsCommand(self, doc, old, new, key, text)
+        closed = cmd.closed
         doc.undo.push(cmd)
-        self._last_params_cmd = cmd
-        if key == "*":
+        # the command a drag merges into is the one on the stack (a merged ``cmd`` is discarded)
+        top = doc.undo.command(doc.undo.index() - 1) if doc.undo.index() > 0 else None
+        self._last_params_cmd = top if isinstance(top, ParamsCommand) and not top.closed else None
+        if closed:
             self._detail_timer.start()
 
     def _on_edit_finished(self, name: str) -> None:
@@ -440,7 +486,7 @@ class MainWindow(QMainWindow):
     # -- renders ---------------------------------------------------------------------------------
     def _on_preview(self, result: RenderResult) -> None:
         self.canvas.set_after(result.after)
-        self._render_ms = result.seconds * 1000.0
+        self._render_ms = result.seconds * 1000.0 if result.request.fixed is None else None
         self._update_status()
         self._detail_timer.start()
         self.previewShown.emit(result)
@@ -469,7 +515,8 @@ class MainWindow(QMainWindow):
         doc = self.current
         if doc is None or doc.state != "ready":
             return None
-        dialog = ExportDialog(doc, self.engine, self.runner, self.settings, self)
+        dialog = ExportDialog(doc, self.engine, self.runner, self.settings, self, cloud=self.cloud,
+                              workflow=self.workflow)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.stageChanged.connect(lambda text: self._begin_task("export", text, dialog.reject))
         dialog.finished.connect(lambda _r: self._end_task("export"))
@@ -478,9 +525,39 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _on_exported(self, path: Path) -> None:
-        self._idle_message = f"Exported {path.name} to {path.parent}"
+        note = getattr(self.sender(), "note_after", "")
+        self._idle_message = f"Exported {path.name} to {path.parent}{note}"
         self._update_status()
         self.exported.emit(path)
+
+    def export_all_dialog(self) -> Any:
+        """File > Export all: every open photo with its own settings, in a queue."""
+        from facestudio.gui.export_all import ExportAllDialog
+
+        if not self.docs:
+            return None
+        dialog = ExportAllDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    # -- engines (the work is the cloud flow's) -------------------------------------------------
+    def set_backend(self, name: str) -> None:
+        """The engine the current photo is rendered with for export (sends nothing by itself)."""
+        self.cloud.choose(name)
+
+    def render_with_cloud(self) -> bool:
+        """"Render with <service>": key check, confirmation, then the service's result on screen."""
+        doc = self.current
+        return doc is not None and doc.state == "ready" and self.cloud.render(doc)
+
+    def update_engine(self) -> None:
+        self.cloud.update_panel()
+
+    def keys_dialog(self) -> Any:
+        """The Cloud keys and addresses dialog."""
+        self.last_keys_dialog = self.cloud.open_keys()
+        return self.last_keys_dialog
 
     # -- status, messages ------------------------------------------------------------------------
     def _begin_task(self, key: str, message: str, on_cancel: Any) -> None:
@@ -491,6 +568,11 @@ class MainWindow(QMainWindow):
     def _end_task(self, key: str) -> None:
         if self._tasks.pop(key, None) is not None:
             self._update_status()
+
+    def say(self, message: str) -> None:
+        """A message in the status bar (kept until the next one)."""
+        self._idle_message = message
+        self._update_status()
 
     def _update_status(self) -> None:
         if self._tasks:
@@ -514,9 +596,11 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         ready = self.current is not None and self.current.state == "ready"
-        for key in ("export", "reset_all", "delete_face", "all_faces"):
+        for key in ("export", "reset_all", "delete_face", "all_faces", "save_edit"):
             self.actions_by_name[key].setEnabled(ready)
         self.actions_by_name["close"].setEnabled(self.current is not None)
+        self.actions_by_name["export_all"].setEnabled(bool(self.docs))
+        self.actions_by_name["apply_all"].setEnabled(self.current is not None and len(self.docs) > 1)
 
     def show_error(self, message: str) -> None:
         """A one-line message in a (non-blocking) message box; the window carries on."""

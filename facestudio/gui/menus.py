@@ -1,7 +1,7 @@
 """The window's actions, menus and toolbar, built from the one shortcut table.
 
 What belongs here: :func:`build_actions` (every QAction with its shortcut from
-``help.SHORTCUTS``, the File/Edit/View/Help menus and the toolbar, including the hold-to-compare
+``help.SHORTCUTS``, the File/Edit/Presets/View/Help menus and the toolbar, including the hold-to-compare
 button) and :func:`fill_recent_menu`. The actions call the window's public methods; nothing
 here holds state of its own.
 """
@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QToolButton
 
 from facestudio.gui.help import SHORTCUTS, AboutDialog, ShortcutsDialog
+from facestudio.gui.presets_ui import fill_presets_menu
 
 if TYPE_CHECKING:
     from facestudio.gui.main_window import MainWindow
@@ -45,6 +46,8 @@ def build_actions(w: MainWindow) -> None:
 
     a("open", w.open_dialog)
     a("export", w.export_dialog)
+    a("export_all", w.export_all_dialog)
+    a("save_edit", w.workflow.save_edit)
     a("close", w.close_current)
     a("quit", w.close)
     w.undo_action = w.undo_group.createUndoAction(w, "&Undo")
@@ -58,6 +61,11 @@ def build_actions(w: MainWindow) -> None:
     a("reset_all", w.panel.reset_all)
     a("delete_face", w.delete_selected_face)
     a("all_faces", lambda: w.select_face(None))
+    a("apply_all", w.workflow.apply_to_all)
+    a("save_preset", w.workflow.save_preset_dialog)
+    a("delete_preset", w.workflow.delete_preset_dialog)
+    a("render_cloud", w.render_with_cloud)
+    a("keys", w.keys_dialog)
     modes = QActionGroup(w)
     for key, mode in (("mode_split", "split"), ("mode_side", "side"), ("mode_after", "after")):
         act = a(key, lambda on, m=mode: on and w.canvas.set_mode(m), checkable=True)
@@ -81,13 +89,19 @@ def build_actions(w: MainWindow) -> None:
     m.addAction(w.actions_by_name["open"])
     w.recent_menu = m.addMenu("Open &Recent")
     w.recent_menu.aboutToShow.connect(lambda: fill_recent_menu(w))
-    m.addAction(w.actions_by_name["export"])
-    m.addSeparator()
-    m.addAction(w.actions_by_name["close"])
-    m.addAction(w.actions_by_name["quit"])
-    m = mb.addMenu("&Edit")
-    for key in ("undo", "redo", None, "reset_all", "all_faces", "delete_face"):
+    for key in ("save_edit", None, "export", "export_all", None, "render_cloud", "keys", None,
+                "close", "quit"):
         m.addSeparator() if key is None else m.addAction(w.actions_by_name[key])
+    m = mb.addMenu("&Edit")
+    for key in ("undo", "redo", None, "reset_all", "all_faces", "delete_face", None, "apply_all"):
+        m.addSeparator() if key is None else m.addAction(w.actions_by_name[key])
+    m = mb.addMenu("&Presets")
+    w.presets_menu = m.addMenu("&Apply preset")
+    w.presets_menu.aboutToShow.connect(lambda: fill_presets_menu(w.presets_menu, w.workflow))
+    fill_presets_menu(w.presets_menu, w.workflow)
+    m.addSeparator()
+    m.addAction(w.actions_by_name["save_preset"])
+    m.addAction(w.actions_by_name["delete_preset"])
     m = mb.addMenu("&View")
     for key in ("mode_split", "mode_side", "mode_after", None, "landmarks", None, "zoom_fit",
                 "zoom_100", "zoom_in", "zoom_out", None, "next_photo", "prev_photo"):

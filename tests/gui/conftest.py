@@ -1,9 +1,13 @@
-"""Fixtures for the GUI tests: an isolated config folder and real photos with metadata."""
+"""Fixtures for the GUI tests: an isolated config folder, real photos with metadata, an in-memory
+keyring with no key in the environment, and the qasync loop for the cloud and export-all flows."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import keyring
+import keyring.backend
+import keyring.errors
 import numpy as np
 import pytest
 
@@ -41,3 +45,55 @@ def write_photo(path: Path, rgb: np.ndarray, quality: int = 92) -> Path:
 @pytest.fixture
 def astronaut_jpeg(tmp_path, astronaut_rgb) -> Path:
     return write_photo(tmp_path / "astronaut.jpg", np.ascontiguousarray(astronaut_rgb))
+
+
+# -- the cloud and the asyncio loop ----------------------------------------------------------
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """An in-memory keyring backend (the real one is never touched by the GUI tests)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if (service, username) not in self.store:
+            raise keyring.errors.PasswordDeleteError("not found")
+        del self.store[(service, username)]
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring(monkeypatch):
+    """No real keyring, no key in the environment, services pointed at a closed loopback port."""
+    for var in ("FACESTUDIO_ACEDATA_TOKEN", "FACESTUDIO_ACEDATA_PLATFORM_TOKEN", "FACESTUDIO_AILAB_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    for var in ("FACESTUDIO_ACEDATA_BASE_URL", "FACESTUDIO_ACEDATA_PLATFORM_URL", "FACESTUDIO_AILAB_BASE_URL"):
+        monkeypatch.setenv(var, "http://127.0.0.1:9")
+    previous = keyring.get_keyring()
+    mem = MemoryKeyring()
+    keyring.set_keyring(mem)
+    yield mem
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def aloop(qapp):
+    """The app's qasync loop, running on the Qt event loop that qtbot's waits spin."""
+    import asyncio
+
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.events._set_running_loop(None)
+    loop._QEventLoop__is_running = False  # qasync has no public way to leave an already-running loop
+    loop.close()
+    asyncio.set_event_loop(None)

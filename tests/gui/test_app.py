@@ -1,4 +1,5 @@
-"""The application entry point: qasync loop, long-lived backends closed on quit, the window."""
+"""The application entry point: qasync loop, long-lived backends (the local one made at start, cloud
+ones made on first use) closed on quit, the window."""
 
 from __future__ import annotations
 
@@ -24,9 +25,13 @@ class FakeBackend:
 
 
 def test_main_runs_on_qasync_opens_photos_and_closes_backends(qapp, monkeypatch, astronaut_jpeg):
+    import facestudio.backends
+
     backend = FakeBackend()
+    cloud = FakeBackend()
     made = []
     monkeypatch.setattr(gui_app, "open_backends", lambda settings: made.append(backend) or {"local": backend})
+    monkeypatch.setattr(facestudio.backends, "make_backend", lambda name, **config: cloud)
     seen = {}
 
     def close_when_ready() -> None:
@@ -41,6 +46,7 @@ def test_main_runs_on_qasync_opens_photos_and_closes_backends(qapp, monkeypatch,
         seen["backends"] = dict(w.backends)
         seen["docs"] = [d.name for d in w.docs]
         seen["faces"] = len(w.current.analysis.faces)
+        seen["cloud"] = [w.cloud.backend("ailab-pro"), w.cloud.backend("ailab-pro")]  # made once, lazily
         w.close()
 
     QTimer.singleShot(0, close_when_ready)
@@ -49,3 +55,4 @@ def test_main_runs_on_qasync_opens_photos_and_closes_backends(qapp, monkeypatch,
     assert made == [backend] and seen["backends"] == {"local": backend}  # one set, made once
     assert seen["docs"] == ["astronaut.jpg"] and seen["faces"] == 1
     assert backend.closed == 1 and backend.loop_seen is not None  # closed on quit, on the loop
+    assert seen["cloud"] == [cloud, cloud] and cloud.closed == 1  # the cloud one made later too
