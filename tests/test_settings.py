@@ -87,3 +87,29 @@ def test_unknown_backend_falls_back_to_local(config_dir):
     config_dir.mkdir(parents=True)
     (config_dir / "settings.json").write_text(json.dumps({"schema_version": 1, "backend": "evil"}))
     assert load_settings().backend == "local"
+
+
+def test_base_urls_round_trip_and_feed_the_backends(config_dir):
+    s = Settings(ailab_base_url="http://127.0.0.1:8080", acedata_platform_url="https://proxy.example/ace")
+    s.export_sidecar = False
+    save_settings(s)
+    back = load_settings()
+    assert back.ailab_base_url == "http://127.0.0.1:8080" and back.acedata_base_url is None
+    assert back.export_sidecar is False
+    assert back.backend_config("ailab-smart") == {"base_url": "http://127.0.0.1:8080"}
+    assert back.backend_config("acedata") == {"platform_url": "https://proxy.example/ace"}
+    assert back.backend_config("local") == {}
+
+
+@pytest.mark.parametrize("url", ["ftp://x.example", "not a url", "https://user:pw@proxy.example", 42])
+def test_a_bad_base_url_is_refused_and_ignored_on_load(config_dir, url):
+    from facestudio.settings import SettingsError, check_url
+
+    with pytest.raises(SettingsError):
+        check_url(url)
+    config_dir.mkdir(parents=True)
+    (config_dir / "settings.json").write_text(json.dumps({"schema_version": 1, "ailab_base_url": url,
+                                                          "export_quality": 80}))
+    s = load_settings()
+    assert s.ailab_base_url is None and s.export_quality == 80  # the rest of the file is kept
+    assert "pw@" not in json.dumps(s.to_dict())
