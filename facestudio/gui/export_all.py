@@ -316,12 +316,17 @@ class ExportAllDialog(QDialog):
         self.window.settings.export_format = self.formats[self.format_combo.currentIndex()][0]
         self.window.settings.export_quality = self.quality.value()
         self.window.settings.export_sidecar = self.sidecar.isChecked()
-        self._finish(report, notes, outcome)
+        self._finish(report, notes, outcome, folder)
 
-    def _finish(self, report: BatchReport, notes: list[str], outcome: str) -> None:
+    def _finish(self, report: BatchReport, notes: list[str], outcome: str, folder: Path) -> None:
         self.report = report
         if outcome == "done":
-            text = report.summary()
+            total = len(report.done) + len(report.failed) + len(report.skipped)
+            text = f"{len(report.done)} of {total} photo{'s' if total != 1 else ''} exported to {folder}"
+            if report.no_face:
+                text += f" ({len(report.no_face)} without a face, exported unchanged)"
+            text += f"; {len(report.failed)} failed (listed below)." if report.failed else "."
+            self.current.setText("Finished.")
         elif outcome == "cancelled":
             text = f"Cancelled after {len(report.done)} photo(s); what was exported is kept."
         else:

@@ -183,7 +183,7 @@ def test_export_all_writes_every_photo_and_reports_a_failing_one(qtbot, aloop, w
     assert [i.source.name for i in report.done] == ["astronaut.jpg", "pair.jpg"]
     assert [i.source.name for i, _ in report.failed] == ["gone.jpg"]
     assert (1, 3, "astronaut.jpg") in seen and (3, 3, "gone.jpg") in seen
-    assert "2 retouched" in dialog.summary.text() and "1 failed" in dialog.summary.text()
+    assert "2 of 3 photos exported" in dialog.summary.text() and "1 failed" in dialog.summary.text()
     assert "gone.jpg" in dialog.failures.toPlainText() and dialog.failures.isVisible()
     assert dialog.cancel_button.text() == "Close"
     saved = json.loads(sidecar_path(pair_jpeg).read_text())
