@@ -69,6 +69,7 @@ class CloudFlow(QObject):
         self.window = window
         self._made: set[str] = set()
         self._task: asyncio.Task | None = None
+        self._reset_pending = False
         self.prompt: QMessageBox | None = None
         self.send_button: Any = None
         self.key_box: QMessageBox | None = None
@@ -86,7 +87,13 @@ class CloudFlow(QObject):
         return backend
 
     def reset(self) -> None:
-        """Drop the backends made here (a key or an address changed): the next use makes new ones."""
+        """Drop the backends made here (a key or an address changed): the next use makes new ones.
+
+        While a render runs, its backend is left alone until it ends."""
+        if self.busy():
+            self._reset_pending = True
+            return
+        self._reset_pending = False
         for name in list(self._made):
             backend = self.window.backends.pop(name, None)
             self._made.discard(name)
@@ -233,6 +240,8 @@ class CloudFlow(QObject):
             self.show_stage(None)
             if self.prompt is not None:
                 self.prompt.close()
+            if self._reset_pending:
+                self.reset()
         self.finished.emit(ok)
         if then is not None:
             then(ok)

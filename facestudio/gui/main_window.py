@@ -549,6 +549,10 @@ class MainWindow(QMainWindow):
     def render_with_cloud(self) -> bool:
         """"Render with <service>": key check, confirmation, then the service's result on screen."""
         doc = self.current
+        if doc is not None and doc.backend == "local":
+            self.panel.show_section("Engine")
+            self.say(f"{doc.name} uses the local engine: choose a cloud service in Engine first.")
+            return False
         return doc is not None and doc.state == "ready" and self.cloud.render(doc)
 
     def update_engine(self) -> None:

@@ -276,9 +276,12 @@ class Workflow(QObject):
         if src is None:
             return 0
         look = src.params.replace(face=None, overrides=())
-        changed = 0
+        changed = loading = 0
         for doc in w.docs:
             if doc is src:
+                continue
+            if doc.state != "ready":  # its saved edit may still arrive: leave it alone
+                loading += 1
                 continue
             new = look.replace(face=None)
             if new == doc.params:
@@ -286,6 +289,8 @@ class Workflow(QObject):
             doc.undo.push(ParamsCommand(w, doc, doc.params, new, "*", text=f"Settings of {src.name}"))
             changed += 1
         note = " (per-face settings stay with their own photo)" if src.params.overrides else ""
+        if loading:
+            note += f"; {loading} photo{'s' if loading != 1 else ''} still loading left as they are"
         w.say(f"Applied the settings of {src.name} to {changed} other photo{'s' if changed != 1 else ''}"
               f"{note}; Ctrl+Z on a photo undoes it there." if changed else
               "The other open photos already have these settings.")

@@ -153,8 +153,12 @@ def test_cancel_stops_the_service_and_keeps_the_photo(qtbot, aloop, astronaut_jp
     qtbot.waitUntil(lambda: fake.stages[-1:] == ["queued"], timeout=TIMEOUT)
     assert w.activity.cancel.isVisible() and "queued" in w.activity.message.text()
     assert w.engine_panel.cancel_button.isVisible() and not w.engine_panel.render_button.isEnabled()
+    w.cloud._made.add("ailab-pro")  # as if the window had made it: a key change while it runs ...
+    w.cloud.reset()
+    assert w.backends["ailab-pro"] is fake  # ... waits for the render to end
     with qtbot.waitSignal(w.cloud.finished, timeout=TIMEOUT) as blocker:
         w.activity.cancel.click()
+    assert "ailab-pro" not in w.backends  # then the next render makes a new one
     assert blocker.args[0] is False and fake.cancelled
     qtbot.waitUntil(w.is_idle, timeout=TIMEOUT)
     assert "processing" not in fake.stages and doc.cloud is None
