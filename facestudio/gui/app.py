@@ -159,7 +159,16 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--smart", type=float, help="apply smart beauty at this level (0-1)")
     p.add_argument("--dialog", choices=("keys", "export-all", "export"),
                    help="screenshot this dialog instead of the window")
-    return p.parse_args(argv)
+    ns = p.parse_args(argv)
+    from facestudio.core.params import RESHAPE_INDEX, SLIDER_BY_NAME
+
+    known = set(SLIDER_BY_NAME) | set(RESHAPE_INDEX) | {"filter", "filter_strength"}
+    for item in ns.set:
+        name, eq, value = item.partition("=")
+        if not eq or name.strip() not in known or not value.strip().lstrip("-").isdigit() \
+                and not (name.strip() == "filter" and value.strip().lower() == "none"):
+            p.error(f"--set {item}: use NAME=INTEGER with NAME one of {', '.join(sorted(known))}")
+    return ns
 
 
 def _set_value(window: MainWindow, name: str, value: str) -> None:

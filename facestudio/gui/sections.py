@@ -53,13 +53,13 @@ class FilterPanel(QWidget):
         self.grid.setObjectName("filter_grid")
         self.grid.setViewMode(QListView.ViewMode.IconMode)
         self.grid.setIconSize(QSize(THUMB, THUMB))
-        self.grid.setGridSize(QSize(THUMB + 18, THUMB + 34))
+        self.grid.setGridSize(QSize(THUMB + 26, THUMB + 44))  # two lines of caption
         self.grid.setResizeMode(QListView.ResizeMode.Adjust)
         self.grid.setMovement(QListView.Movement.Static)
         self.grid.setWordWrap(True)
-        self.grid.setUniformItemSizes(True)
+        self.grid.setUniformItemSizes(False)  # True forces one line of caption
         self.grid.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.grid.setMinimumHeight(2 * (THUMB + 34) + 8)
+        self.grid.setMinimumHeight(2 * (THUMB + 44) + 8)
         placeholder = QPixmap(THUMB, THUMB)
         placeholder.fill(QColor(90, 90, 90))
         self._placeholder = QIcon(placeholder)
