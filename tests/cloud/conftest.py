@@ -12,33 +12,13 @@ from __future__ import annotations
 
 import httpx
 import keyring
-import keyring.backend
-import keyring.errors
 import pytest
 
 from facestudio.cloud import RetryPolicy
 from tests.cloud.standin import StandIn
+from tests.memory_keyring import MemoryKeyring
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.store:
-            raise keyring.errors.PasswordDeleteError("not found")
-        del self.store[(service, username)]
 
 
 @pytest.fixture(autouse=True)

@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import keyring
-import keyring.backend
-import keyring.errors
 import numpy as np
 import pytest
+from tests.memory_keyring import MemoryKeyring
 
 pytest.importorskip("pytestqt")
 
@@ -48,27 +47,6 @@ def astronaut_jpeg(tmp_path, astronaut_rgb) -> Path:
 
 
 # -- the cloud and the asyncio loop ----------------------------------------------------------
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """An in-memory keyring backend (the real one is never touched by the GUI tests)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.store:
-            raise keyring.errors.PasswordDeleteError("not found")
-        del self.store[(service, username)]
-
-
 @pytest.fixture(autouse=True)
 def memory_keyring(monkeypatch):
     """No real keyring, no key in the environment, services pointed at a closed loopback port."""
