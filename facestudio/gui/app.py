@@ -11,8 +11,10 @@ window and quits (how the README's screenshot is made, under Xvfb)::
 
 ``--set`` takes any slider (``shrink_face=40``), a reshape part (``slim_nose=-40``), ``filter=12``
 and ``filter_strength=60``; ``--section Reshape`` opens a panel section, ``--backend ailab-pro``
-chooses an engine, ``--smart 0.6`` applies smart beauty, and ``--dialog keys|export-all|export``
-saves a picture of that dialog instead of the window.
+chooses an engine, ``--smart 0.6`` applies smart beauty, ``--move-point 88,12,-5`` moves landmark
+88 of face ``--face`` (default 0) by (12, -5) photo pixels as the mouse would, ``--drag-point``
+(same form) shows a point in hand, mid-drag, and ``--dialog keys|export-all|export`` saves a
+picture of that dialog instead of the window.
 """
 
 from __future__ import annotations
@@ -157,6 +159,10 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--section", help="open this panel section (e.g. Reshape, Filters)")
     p.add_argument("--backend", help="render engine of the photos (local, acedata, ailab-pro, ...)")
     p.add_argument("--smart", type=float, help="apply smart beauty at this level (0-1)")
+    p.add_argument("--move-point", type=_point_move, metavar="INDEX,DX,DY",
+                   help="move landmark INDEX (0-89) of face --face by DX,DY photo pixels")
+    p.add_argument("--drag-point", type=_point_move, metavar="INDEX,DX,DY",
+                   help="show landmark INDEX in hand, DX,DY photo pixels from its place (mid-drag)")
     p.add_argument("--dialog", choices=("keys", "export-all", "export"),
                    help="screenshot this dialog instead of the window")
     ns = p.parse_args(argv)
@@ -169,6 +175,25 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
                 and not (name.strip() == "filter" and value.strip().lower() == "none"):
             p.error(f"--set {item}: use NAME=INTEGER with NAME one of {', '.join(sorted(known))}")
     return ns
+
+
+def _point_move(text: str) -> tuple[int, float, float]:
+    try:
+        index, dx, dy = text.split(",")
+        move = int(index), float(dx), float(dy)
+    except ValueError:
+        raise argparse.ArgumentTypeError("use INDEX,DX,DY, e.g. 88,12,-5") from None
+    if not 0 <= move[0] < 90:
+        raise argparse.ArgumentTypeError("the landmark index is 0-89")
+    return move
+
+
+def _moved_point(window: MainWindow, face: int, move: tuple[int, float, float]) -> tuple[float, float] | None:
+    doc = window.current
+    if doc is None or doc.analysis is None or not 0 <= face < len(doc.analysis.faces):
+        return None
+    x, y = doc.analysis.faces[face].points[move[0]]
+    return float(x) + move[1], float(y) + move[2]
 
 
 def _set_value(window: MainWindow, name: str, value: str) -> None:
@@ -210,6 +235,9 @@ def _configure(window: MainWindow, ns: argparse.Namespace) -> None:
         for item in ns.set:
             name, _, value = item.partition("=")
             _set_value(window, name.strip(), value.strip())
+        face = ns.face or 0
+        if ns.move_point and (to := _moved_point(window, face, ns.move_point)) is not None:
+            window.move_landmark(face, ns.move_point[0], *to)
         if ns.section:
             window.panel.show_section(ns.section)
         if ns.zoom and ns.zoom != "fit":
@@ -218,7 +246,8 @@ def _configure(window: MainWindow, ns: argparse.Namespace) -> None:
             x, y = (float(v) for v in ns.center.split(","))
             window.canvas.center_on(x, y)
         if ns.screenshot:
-            _when_idle(window, lambda: _shoot(window, ns.screenshot, ns.dialog))
+            _when_idle(window, lambda: (_hold_point(window, face, ns.drag_point),
+                                        _shoot(window, ns.screenshot, ns.dialog)))
 
     if ns.paths:
         window.documentReady.connect(after_ready)
@@ -226,6 +255,12 @@ def _configure(window: MainWindow, ns: argparse.Namespace) -> None:
         if ns.section:
             window.panel.show_section(ns.section)
         _when_idle(window, lambda: _shoot(window, ns.screenshot, ns.dialog))
+
+
+def _hold_point(window: MainWindow, face: int, move: tuple[int, float, float] | None) -> None:
+    """``--drag-point``: the overlay shows the point where a drag has taken it so far."""
+    if move is not None and (to := _moved_point(window, face, move)) is not None:
+        window.canvas.overlay.set_dragged(face, move[0], *to)
 
 
 def _when_idle(window: MainWindow, then: Any, idle: int = 0, polls: int = 0) -> None:

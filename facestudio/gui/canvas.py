@@ -11,6 +11,11 @@ Compare modes: ``"split"`` (before left of a draggable line, after right), ``"si
 showing the same region), ``"after"`` (result only); and hold-to-compare (:meth:`set_holding`)
 shows the original while held. Zoom is expressed in *device* pixels per photo pixel, so 100 %
 is one photo pixel per physical screen pixel on a high-DPI screen too (``devicePixelRatioF``).
+
+Mouse: drag to pan, wheel to zoom, click a face to pick it; with the landmarks shown, a press
+within :data:`POINT_GRAB_PX` screen pixels of a point drags that point (the overlay draws it
+where the mouse is) and the release emits :attr:`ImageCanvas.landmarkMoved` with its new place
+in full-resolution photo pixels; the window makes that an undoable edit of the faces.
 """
 
 from __future__ import annotations
@@ -22,12 +27,14 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from facestudio.core.faceshape import FaceAnalysis
 from facestudio.gui.overlay import LandmarkOverlay
 
 MODES = ("split", "side", "after")
 MIN_ZOOM, MAX_ZOOM = 0.02, 16.0  # device pixels per photo pixel
 SPLIT_GRAB_PX = 8  # how near the split line a press grabs it (logical px)
 CLICK_SLOP_PX = 4
+POINT_GRAB_PX = 6.0  # how near a landmark a press grabs it (logical px, the same at any zoom)
 
 
 class ImageCanvas(QWidget):
@@ -43,12 +50,16 @@ class ImageCanvas(QWidget):
         New zoom in percent (device pixels per photo pixel x 100).
     faceClicked(object)
         A click (not a drag) on the photo: the face index under it, or None.
+    landmarkMoved(int, int, float, float)
+        A landmark was dragged: face index, point index (0-89), and its new x, y in
+        full-resolution photo pixels.
     """
 
     splitChanged = Signal(float)
     viewChanged = Signal()
     zoomChanged = Signal(float)
     faceClicked = Signal(object)
+    landmarkMoved = Signal(int, int, float, float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,6 +70,7 @@ class ImageCanvas(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.overlay = LandmarkOverlay(self)
         self.overlay.changed.connect(self.update)
+        self.overlay.dragChanged.connect(self.update)
         self._full_size: QSize | None = None
         self._before: QImage | None = None
         self._after: QImage | None = None
@@ -69,7 +81,9 @@ class ImageCanvas(QWidget):
         self._scale = 1.0  # logical widget pixels per photo pixel
         self._center = QPointF(0.0, 0.0)  # photo point at the centre of each pane
         self._fit = True
-        self._drag: str | None = None  # "split" | "pan"
+        self._drag: str | None = None  # "split" | "pan" | "point"
+        # the landmark in hand: face, point, where it was, and the faces it belongs to
+        self._grabbed: tuple[int, int, QPointF, FaceAnalysis] | None = None
         self._press_pos = QPointF()
         self._last_pos = QPointF()
         self._moved = False
@@ -416,9 +430,23 @@ class ImageCanvas(QWidget):
         return (self._mode == "split" and not self._holding and self.has_photo()
                 and abs(pos.x() - self.split_x()) <= SPLIT_GRAB_PX)
 
+    def point_at(self, pos: QPointF) -> tuple[int, int] | None:
+        """The landmark (face, point index) within :data:`POINT_GRAB_PX` of widget ``pos``."""
+        if not self.has_photo():
+            return None
+        return self.overlay.point_at(pos.x(), pos.y(), self._mapper(self._pane_at(pos)), POINT_GRAB_PX)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         pos = event.position()
-        if event.button() == Qt.MouseButton.LeftButton and self._near_split(pos):
+        hit = self.point_at(pos) if event.button() == Qt.MouseButton.LeftButton else None
+        if hit is not None:
+            analysis = self.overlay.analysis()
+            assert analysis is not None
+            x, y = analysis.faces[hit[0]].points[hit[1]]
+            self._drag = "point"
+            self._grabbed = (hit[0], hit[1], QPointF(float(x), float(y)), analysis)
+            self.setCursor(Qt.CursorShape.CrossCursor)
+        elif event.button() == Qt.MouseButton.LeftButton and self._near_split(pos):
             self._drag = "split"
         elif event.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton):
             self._drag = "pan"
@@ -433,24 +461,53 @@ class ImageCanvas(QWidget):
         pos = event.position()
         if self._drag == "split":
             self.set_split(pos.x() / max(1, self.width()))
-        elif self._drag == "pan":
+        elif self._drag in ("pan", "point"):
             if (pos - self._press_pos).manhattanLength() > CLICK_SLOP_PX:
                 self._moved = True
-            if self._moved:
+            if self._moved and self._drag == "pan":
                 d = pos - self._last_pos
                 self.pan_by(d.x(), d.y())
+            elif self._moved and self._grabbed is not None:
+                self._drag_point_to(self._grabbed, pos)
+        elif self.point_at(pos) is not None:
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
         else:
             self.setCursor(Qt.CursorShape.SplitHCursor if self._near_split(pos)
                            else Qt.CursorShape.ArrowCursor)
         self._last_pos = pos
 
+    def _drag_point_to(self, grabbed: tuple[int, int, QPointF, FaceAnalysis], pos: QPointF) -> None:
+        """The grabbed point follows the mouse (by the mouse's travel, so it does not jump to
+        the pointer), kept on the photo."""
+        assert self._full_size is not None
+        face, index, origin, analysis = grabbed
+        if self.overlay.analysis() is not analysis:
+            return  # the faces changed under the drag (an undo, another photo): let go of it
+        p = origin + (pos - self._press_pos) / self._scale
+        x = min(max(p.x(), 0.0), float(self._full_size.width() - 1))
+        y = min(max(p.y(), 0.0), float(self._full_size.height() - 1))
+        self.overlay.set_dragged(face, index, x, y)
+
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._drag == "point" and event.button() != Qt.MouseButton.LeftButton:
+            event.accept()  # another button let go: the point stays in hand
+            return
         drag, self._drag = self._drag, None
+        grabbed, self._grabbed = self._grabbed, None
         self.unsetCursor()
-        if drag == "pan" and not self._moved and event.button() == Qt.MouseButton.LeftButton \
+        pos = event.position()
+        if drag == "point" and (pos - self._press_pos).manhattanLength() > CLICK_SLOP_PX:
+            self._moved = True
+        if drag in ("pan", "point") and not self._moved and event.button() == Qt.MouseButton.LeftButton \
                 and self.has_photo():
-            img = self.widget_to_image(event.position())
+            img = self.widget_to_image(pos)
             self.faceClicked.emit(self.overlay.face_at(img.x(), img.y()))
+        elif drag == "point" and grabbed is not None and self.overlay.analysis() is grabbed[3]:
+            self._drag_point_to(grabbed, pos)
+            moved = self.overlay.dragged()
+            if moved is not None:
+                self.landmarkMoved.emit(*moved)  # the window commits it ...
+        self.overlay.clear_dragged()  # ... before the live copy goes
         event.accept()
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802

@@ -1,20 +1,22 @@
 """Undoable edits: every change the user makes to a photo is one of these QUndoCommands.
 
-What belongs here: the commands (parameter change, face selection, face deletion), the names
-they show in Edit > Undo (:func:`change_key`), and nothing that applies them: each command calls
-back into an :class:`Editor` (the main window), which updates the document, the panel, the
-overlay and the render. Slider drags merge into one command until the user lets go
-(:meth:`ParamsCommand.close`), so one Ctrl+Z undoes one drag. A per-face override change is
-keyed by face and slider, so dragging face 2's smoothing merges only with itself.
+What belongs here: the commands (parameter change, face selection, face deletion, a landmark
+moved by hand), the names they show in Edit > Undo (:func:`change_key`, :func:`point_name`),
+and nothing that applies them: each command calls back into an :class:`Editor` (the main
+window), which updates the document, the panel, the overlay and the render. Slider drags
+merge into one command until the user lets go (:meth:`ParamsCommand.close`), so one Ctrl+Z
+undoes one drag. A per-face override change is keyed by face and slider, so dragging face 2's
+smoothing merges only with itself. A landmark drag is one command made on release.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
+import numpy as np
 from PySide6.QtGui import QUndoCommand
 
-from facestudio.core.faceshape import FaceAnalysis
+from facestudio.core.faceshape import GROUP_SLICES, GROUPS, FaceAnalysis, FaceShape
 from facestudio.core.params import PARAMETER_BY_NAME, RESHAPE_PARTS, RetouchParams
 from facestudio.gui.document import Document
 
@@ -90,6 +92,33 @@ class DeleteFaceCommand(QUndoCommand):
         self.editor.apply_edit(self.doc, self.old_params, self.old_analysis)
 
 
+def with_point_moved(analysis: FaceAnalysis, face: int, index: int, x: float, y: float) -> FaceAnalysis:
+    """A new ``analysis`` whose face ``face`` has point ``index`` at (x, y); the rest shared."""
+    old = analysis.faces[face]
+    points = np.array(old.points)
+    points[index] = (x, y)
+    faces = tuple(FaceShape(points, old.score) if i == face else f for i, f in enumerate(analysis.faces))
+    return FaceAnalysis(analysis.image_width, analysis.image_height, faces, analysis.model_version)
+
+
+class MoveLandmarkCommand(QUndoCommand):
+    """One landmark dragged to where it belongs (a detection the user corrects by hand). The
+    faces become new objects, so every render (and its cached skin masks) is made anew."""
+
+    def __init__(self, editor: Editor, doc: Document, face: int, index: int, x: float, y: float) -> None:
+        super().__init__(f"Move {point_name(index)} of face {face + 1}")
+        assert doc.analysis is not None
+        self.editor, self.doc = editor, doc
+        self.old_analysis = doc.analysis
+        self.new_analysis = with_point_moved(doc.analysis, face, index, x, y)
+
+    def redo(self) -> None:
+        self.editor.apply_edit(self.doc, self.doc.params, self.new_analysis)
+
+    def undo(self) -> None:
+        self.editor.apply_edit(self.doc, self.doc.params, self.old_analysis)
+
+
 # -- what a change is called ---------------------------------------------------------------------
 _GLOBAL = ("filter_id", "filter_strength", "face")
 
@@ -122,6 +151,16 @@ def change_key(old: RetouchParams, new: RetouchParams) -> str | None:
             inner = _field_changes(before.get(i, old), after[i])
             keys += [f"face{i + 1}.{k}" for k in inner] or [f"face{i + 1}.*"]
     return keys[0] if len(keys) == 1 else "*"
+
+
+def point_name(index: int) -> str:
+    """Landmark ``index`` (0-89) in words: "the left pupil", "a mouth point", "a contour point"."""
+    for name, _n in GROUPS:
+        sl = GROUP_SLICES[name]
+        if sl.start <= index < sl.stop:
+            label = name.replace("_eye_brow", " brow").replace("face_profile", "contour").replace("_", " ")
+            return f"the {label}" if name.endswith("pupil") else f"a {label} point"
+    raise IndexError(f"no landmark {index}")
 
 
 def _value_text(key: str, params: RetouchParams) -> str:

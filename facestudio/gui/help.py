@@ -53,6 +53,7 @@ MOUSE = (
     ("Mouse wheel", "Zoom around the pointer"),
     ("Drag the split line", "Move the before/after split"),
     ("Click a face", "Edit that face alone (its own settings)"),
+    ("Drag a landmark point", "Correct where it is (landmarks shown; Ctrl+Z undoes it)"),
     ("Drop photos on the window", "Open them"),
 )
 

@@ -33,11 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from facestudio.core.faceshape import DISPLAY_GROUPS, FaceAnalysis
+from facestudio.core.faceshape import DISPLAY_GROUPS, N_POINTS, FaceAnalysis
 from facestudio.core.params import RetouchParams
 from facestudio.gui.canvas import ImageCanvas
 from facestudio.gui.cloud_flow import CloudFlow
-from facestudio.gui.commands import DeleteFaceCommand, ParamsCommand, change_key
+from facestudio.gui.commands import DeleteFaceCommand, MoveLandmarkCommand, ParamsCommand, change_key
 from facestudio.gui.document import Document, Engine, load_draft, load_full, render_params
 from facestudio.gui.engine_panel import EnginePanel
 from facestudio.gui.export_dialog import ExportDialog
@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
         self.canvas.viewChanged.connect(self._detail_timer.start)
         self.canvas.zoomChanged.connect(lambda _z: self._update_view_label())
         self.canvas.faceClicked.connect(self.select_face)
+        self.canvas.landmarkMoved.connect(self.move_landmark)
         self.canvas.overlay.changed.connect(self._sync_landmark_action)
         self.overlay_controls.faceChosen.connect(self.select_face)
         self.overlay_controls.deleteRequested.connect(self.delete_face)
@@ -478,6 +479,17 @@ class MainWindow(QMainWindow):
         if doc is None or doc.analysis is None or not 0 <= index < len(doc.analysis.faces):
             return
         doc.undo.push(DeleteFaceCommand(self, doc, index))
+
+    def move_landmark(self, face: int, index: int, x: float, y: float) -> None:
+        """Put point ``index`` of face ``face`` of the current photo at (x, y), in full-resolution
+        pixels (a correction by hand): one undoable edit; renders and sidecars follow."""
+        doc = self.current
+        if doc is None or doc.analysis is None or doc.state != "ready" \
+                or not 0 <= face < len(doc.analysis.faces) or not 0 <= index < N_POINTS:
+            return
+        if tuple(doc.analysis.faces[face].points[index]) == (x, y):
+            return
+        doc.undo.push(MoveLandmarkCommand(self, doc, face, index, x, y))
 
     def delete_selected_face(self) -> None:
         if self.current is not None and self.current.params.face is not None:

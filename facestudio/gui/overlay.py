@@ -2,7 +2,8 @@
 
 What belongs here: :class:`LandmarkOverlay` (a small model the canvas paints: which faces,
 which groups are shown, which face is selected, which faces have their own settings (their
-numbered tag gets an orange ring), and how to hit-test a click) and
+numbered tag gets an orange ring), how to hit-test a click on a face or on one point, and the
+point being dragged, drawn where the mouse is until the window commits it) and
 :class:`OverlayControls` (the toggles per display group and for all, the face chooser and the
 "Delete face" button). Groups and their order come from ``faceshape.DISPLAY_GROUPS``; each has
 its own colour. Points are in full-resolution photo pixels; the canvas passes a mapping to
@@ -18,7 +19,7 @@ from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLabel, QPushButton, QWidget
 
-from facestudio.core.faceshape import DISPLAY_GROUPS, GROUP_SLICES, FaceAnalysis
+from facestudio.core.faceshape import DISPLAY_GROUPS, GROUP_SLICES, GROUPS, FaceAnalysis, FaceShape
 from facestudio.core.overlay import GROUP_COLOURS
 
 #: one colour per display group: the same as ``facestudio analyze --overlay`` draws
@@ -32,10 +33,30 @@ _CLOSED = {"left_eye", "right_eye", "mouth"}
 _OPEN = {"face_profile", "left_eye_brow", "right_eye_brow"}
 
 
+def _indices_of(groups: list[str], *, invert: bool = False) -> list[int]:
+    """The point indices of display ``groups`` (with ``invert``: of every other group)."""
+    names = {part for g in groups for part in DISPLAY_GROUPS[g]}
+    out: list[int] = []
+    for name, _n in GROUPS:
+        if (name in names) != invert:
+            sl = GROUP_SLICES[name]
+            out += range(sl.start, sl.stop)
+    return out
+
+
 class LandmarkOverlay(QObject):
-    """What the overlay shows; painted by the canvas through :meth:`paint`."""
+    """What the overlay shows; painted by the canvas through :meth:`paint`.
+
+    Signals
+    -------
+    changed()
+        Faces, groups, selection or marks changed (the controls and the canvas follow).
+    dragChanged()
+        Only the point in hand moved (the canvas repaints; nothing else needs to know).
+    """
 
     changed = Signal()
+    dragChanged = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +65,7 @@ class LandmarkOverlay(QObject):
         self._groups = {name: True for name in DISPLAY_GROUPS}
         self._selected: int | None = None
         self._marked: frozenset[int] = frozenset()
+        self._drag: tuple[int, int, float, float] | None = None  # (face, point, x, y) in photo px
         #: points drawn per face in the last paint (tests and the status bar read it)
         self.last_paint_counts: dict[int, int] = {}
 
@@ -52,6 +74,7 @@ class LandmarkOverlay(QObject):
 
     def set_analysis(self, analysis: FaceAnalysis | None) -> None:
         self._analysis = analysis
+        self._drag = None  # a point in hand belonged to the previous faces
         if self._selected is not None and (analysis is None or self._selected >= len(analysis.faces)):
             self._selected = None
         self.changed.emit()
@@ -109,6 +132,52 @@ class LandmarkOverlay(QObject):
                     best = (area, i)
         return None if best is None else best[1]
 
+    def point_at(self, x: float, y: float, to_widget: Callable[[np.ndarray], np.ndarray],
+                 radius: float) -> tuple[int, int] | None:
+        """The (face, point index) of the shown point nearest to the widget position (x, y),
+        if it lies within ``radius`` widget pixels; hidden groups and a hidden overlay have none.
+
+        ``to_widget`` maps photo pixels to widget pixels (as for :meth:`paint`), so the tolerance
+        is the same on screen at every zoom.
+        """
+        if self._analysis is None or not self._visible:
+            return None
+        shown = _indices_of(self.hidden_groups(), invert=True)
+        if not shown:
+            return None
+        best: tuple[float, int, int] | None = None
+        for f, face in enumerate(self._analysis.faces):
+            pts = to_widget(face.points[shown])
+            d = np.hypot(pts[:, 0] - x, pts[:, 1] - y)
+            k = int(np.argmin(d))
+            # the selected face wins a tie (its points are drawn on top of a dimmed neighbour's)
+            key = float(d[k]) - (1e-6 if f == self._selected else 0.0)
+            if d[k] <= radius and (best is None or key < best[0]):
+                best = (key, f, shown[k])
+        return None if best is None else (best[1], best[2])
+
+    def dragged(self) -> tuple[int, int, float, float] | None:
+        """The point being dragged: (face, point index, x, y in photo pixels), or None."""
+        return self._drag
+
+    def set_dragged(self, face: int, index: int, x: float, y: float) -> None:
+        """Draw point ``index`` of ``face`` at (x, y) (photo pixels) until :meth:`clear_dragged`."""
+        self._drag = (face, index, float(x), float(y))
+        self.dragChanged.emit()
+
+    def clear_dragged(self) -> None:
+        if self._drag is not None:
+            self._drag = None
+            self.dragChanged.emit()
+
+    def _points_of(self, i: int, face: FaceShape) -> np.ndarray:
+        """Face ``i``'s points as drawn (with the dragged point where the mouse is)."""
+        if self._drag is None or self._drag[0] != i:
+            return face.points
+        pts = face.points.copy()
+        pts[self._drag[1]] = self._drag[2:]
+        return pts
+
     def paint(self, p: QPainter, to_widget: Callable[[np.ndarray], np.ndarray], scale: float) -> None:
         """Draw every face: outlines, points by group colour, a numbered tag, the selection."""
         self.last_paint_counts = {}
@@ -118,6 +187,7 @@ class LandmarkOverlay(QObject):
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         for i, face in enumerate(self._analysis.faces):
             dim = self._selected is not None and i != self._selected
+            points = self._points_of(i, face)
             count = 0
             # dots shrink with the face on screen, so small faces in a group stay readable
             base = min(2.6, max(1.6, 0.035 * face.interocular() * scale))
@@ -128,7 +198,7 @@ class LandmarkOverlay(QObject):
                 if dim:
                     color.setAlpha(110)
                 for part in parts:
-                    pts = to_widget(face.points[GROUP_SLICES[part]])
+                    pts = to_widget(points[GROUP_SLICES[part]])
                     poly = QPolygonF([QPointF(float(x), float(y)) for x, y in pts])
                     if part in _CLOSED or part in _OPEN:
                         line = QColor(color)
@@ -148,6 +218,11 @@ class LandmarkOverlay(QObject):
             self.last_paint_counts[i] = count
             self._paint_tag(p, i, to_widget(np.array(face.bbox()).reshape(2, 2)), selected=i == self._selected,
                             marked=i in self._marked)
+            if self._drag is not None and self._drag[0] == i:  # a ring around the point in hand
+                (x, y), = to_widget(points[self._drag[1]:self._drag[1] + 1])
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.setPen(QPen(QColor(255, 255, 255, 230), 1.5))
+                p.drawEllipse(QPointF(float(x), float(y)), base * 3.2, base * 3.2)
         p.restore()
 
     def _paint_tag(self, p: QPainter, index: int, box: np.ndarray, *, selected: bool,
@@ -249,7 +324,8 @@ class OverlayControls(QWidget):
         if analysis is None:
             self.info.setText("")
         else:
-            self.info.setText(f"{n} face{'s' if n != 1 else ''} found. Click a face to edit it alone.")
+            self.info.setText(f"{n} face{'s' if n != 1 else ''} found. Click a face to edit it alone; "
+                              "drag a point to correct it.")
 
     def _on_activated(self, row: int) -> None:
         self.faceChosen.emit(self.face_combo.itemData(row))

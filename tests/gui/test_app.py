@@ -56,3 +56,14 @@ def test_main_runs_on_qasync_opens_photos_and_closes_backends(qapp, monkeypatch,
     assert seen["docs"] == ["astronaut.jpg"] and seen["faces"] == 1
     assert backend.closed == 1 and backend.loop_seen is not None  # closed on quit, on the loop
     assert seen["cloud"] == [cloud, cloud] and cloud.closed == 1  # the cloud one made later too
+
+
+def test_screenshot_options_move_a_landmark_by_index_and_offset(capsys):
+    import pytest
+
+    ns = gui_app._parse(["--move-point", "88,12,-5", "--drag-point", "53,-14,6", "photo.jpg"])
+    assert ns.move_point == (88, 12.0, -5.0) and ns.drag_point == (53, -14.0, 6.0)
+    for bad in ("90,1,1", "88,1", "pupil,1,1"):
+        with pytest.raises(SystemExit):
+            gui_app._parse(["--move-point", bad])
+    assert "--move-point" in capsys.readouterr().err
