@@ -146,11 +146,11 @@ class CloudFlow(QObject):
         """Show (or, with None, clear) what a cloud render or the export queue is doing."""
         w = self.window
         if text is None:
-            w._end_task(key)
+            w.status.end(key)
             if key == "cloud":
                 w.engine_panel.set_running(None)
             return
-        w._begin_task(key, text, on_cancel)
+        w.status.begin(key, text, on_cancel)
         if key == "cloud":
             w.engine_panel.set_running(text)
 

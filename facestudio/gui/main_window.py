@@ -1,15 +1,18 @@
 """The main window: wires the canvas, the panels, the render controller and the documents.
 
 What belongs here: :class:`MainWindow` — menus, toolbar and shortcuts (built from
-``help.SHORTCUTS``), opening photos (dialog, drag and drop, recent files, film strip), the
-per-photo flow (fast preview, full decode, face detection once per photo, then renders), undo
-through one QUndoStack per photo, the status bar, error messages and saving the settings.
-Pixels are computed elsewhere: the core (through :class:`~facestudio.gui.document.Engine`) in
-worker threads, driven by :class:`~facestudio.gui.render_controller.RenderController` and
-:class:`~facestudio.gui.jobs.JobRunner`. The cloud flow lives in
-:class:`~facestudio.gui.cloud_flow.CloudFlow`, sidecars, presets, smart beauty and apply-to-all
-in :class:`~facestudio.gui.workflow.Workflow`, Export all in ``export_all``; the window only
-wires them to its menus, panel sections and status bar.
+``help.SHORTCUTS``), opening photos (dialog, drag and drop, recent files, film strip) and which
+one is on screen, undo through one QUndoStack per photo (every edit lands in
+:meth:`MainWindow.apply_edit`), the renders' results on the canvas, error messages and saving
+the settings. Pixels are computed elsewhere: the core (through
+:class:`~facestudio.gui.document.Engine`) in worker threads, driven by
+:class:`~facestudio.gui.render_controller.RenderController` and
+:class:`~facestudio.gui.jobs.JobRunner`. A new photo's decodes and face detection are
+:class:`~facestudio.gui.loading.PhotoLoader`'s, the status bar's tasks and messages
+:class:`~facestudio.gui.status.StatusLine`'s, the cloud flow
+:class:`~facestudio.gui.cloud_flow.CloudFlow`'s; sidecars, presets, smart beauty and
+apply-to-all live in :class:`~facestudio.gui.workflow.Workflow`, Export all in ``export_all``;
+the window only wires them to its menus, panel sections and status bar.
 """
 
 from __future__ import annotations
@@ -38,17 +41,19 @@ from facestudio.core.params import RetouchParams
 from facestudio.gui.canvas import ImageCanvas
 from facestudio.gui.cloud_flow import CloudFlow
 from facestudio.gui.commands import DeleteFaceCommand, MoveLandmarkCommand, ParamsCommand, change_key
-from facestudio.gui.document import Document, Engine, load_draft, load_full, render_params
+from facestudio.gui.document import Document, Engine, render_params
 from facestudio.gui.engine_panel import EnginePanel
 from facestudio.gui.export_dialog import ExportDialog
-from facestudio.gui.jobs import JobRunner, error_message
+from facestudio.gui.jobs import JobRunner
+from facestudio.gui.loading import PhotoLoader
 from facestudio.gui.menus import build_actions
 from facestudio.gui.overlay import OverlayControls
 from facestudio.gui.presets_ui import PresetsPanel
 from facestudio.gui.render_controller import RenderController, RenderResult, RenderSource
 from facestudio.gui.slider_panel import SliderPanel
+from facestudio.gui.status import IDLE_START, StatusLine
 from facestudio.gui.widgets import ActivityBar, FilmStrip
-from facestudio.gui.workflow import Workflow, prune_overrides
+from facestudio.gui.workflow import Workflow
 from facestudio.settings import Settings, config_dir, load_settings, save_settings
 
 log = logging.getLogger(__name__)
@@ -88,10 +93,7 @@ class MainWindow(QMainWindow):
         self.persist = persist
         self.docs: list[Document] = []
         self.current: Document | None = None
-        self._face_cache: dict[tuple[str, int, int], FaceAnalysis] = {}
-        self._tasks: dict[str, tuple[str, Any]] = {}
         self._last_params_cmd: ParamsCommand | None = None
-        self._idle_message = "Open a photo to start (Ctrl+O)."
 
         self.undo_group = QUndoGroup(self)
         self.runner = JobRunner(parent=self)
@@ -113,6 +115,8 @@ class MainWindow(QMainWindow):
         self.filmstrip = FilmStrip(self)
         self.filmstrip.setVisible(False)
         self.activity = ActivityBar(self)
+        self.status = StatusLine(self.activity, lambda: self.current, self)
+        self.loader = PhotoLoader(self)
         self.view_label = QLabel("", self)
 
         central = QWidget(self)
@@ -143,9 +147,10 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_geometry()
         self._update_actions()
-        self._update_status()
+        self.status.refresh()
 
     def _connect(self) -> None:
+        self.loader.ready.connect(self._on_document_ready)
         self.panel.paramsChanged.connect(self._on_params_changed)
         self.panel.editFinished.connect(self._on_edit_finished)
         self.panel.faceChosen.connect(self.select_face)
@@ -235,102 +240,21 @@ class MainWindow(QMainWindow):
             doc = Document(path, self.settings.last_params.replace(face=None, overrides=()), self.undo_group)
             self.docs.append(doc)
             self.filmstrip.add_photo(doc.name)
-            self._start_load(doc)
+            self.loader.start(doc)
             opened.append(doc)
         self.filmstrip.setVisible(len(self.docs) > 1)
         if opened:
             self.set_current(opened[-1])
         return opened
 
-    def _start_load(self, doc: Document) -> None:
-        self._begin_task(f"load:{id(doc)}", f"Loading {doc.name}…", lambda d=doc: self.close_document(d))
-        doc.jobs.append(self.runner.submit(
-            "draft", load_draft, self.engine, doc.path,
-            on_done=lambda r, d=doc: self._on_draft(d, r), on_error=lambda e: None))
-        doc.jobs.append(self.runner.submit(
-            "load", load_full, self.engine, doc.path,
-            on_done=lambda r, d=doc: self._on_loaded(d, r),
-            on_error=lambda e, d=doc: self._on_load_failed(d, e)))
-
-    def _on_draft(self, doc: Document, result: tuple[Any, tuple[int, int]] | None) -> None:
-        if result is None or doc.preview_qimage is not None or doc not in self.docs:
-            return
-        doc.preview_qimage, doc.full_size = result
-        doc.preview_is_draft = True
-        if doc is self.current:
-            self.canvas.set_photo(doc.preview_qimage, doc.full_size)
-
-    def _on_loaded(self, doc: Document, result: tuple) -> None:
-        if doc not in self.docs:
-            return
-        loaded, preview, scale, qimage, thumb = result
-        had_draft = doc.preview_is_draft
-        doc.set_full(loaded)
-        doc.preview, doc.preview_scale, doc.preview_qimage = preview, scale, qimage
-        doc.preview_is_draft = False
-        self.filmstrip.set_thumbnail(self.docs.index(doc), thumb)
-        self._end_task(f"load:{id(doc)}")
-        self.settings.add_recent(doc.path)
-        if doc is self.current:
-            self.canvas.set_photo(qimage, doc.full_size, keep_view=had_draft)
-        self.workflow.start_restore(doc)  # the sidecar edit, if any; then faces
-
-    def _on_load_failed(self, doc: Document, exc: BaseException) -> None:
-        self._end_task(f"load:{id(doc)}")
-        self.close_document(doc)
-        self.show_error(error_message(exc, f"opening {doc.name}"))
-
-    def _face_key(self, doc: Document) -> tuple[str, int, int] | None:
-        try:
-            st = doc.path.stat()
-        except OSError:
-            return None
-        return (str(doc.path.resolve()), st.st_mtime_ns, st.st_size)
-
-    def _start_detect(self, doc: Document) -> None:
-        key = self._face_key(doc)
-        if key is not None and key in self._face_cache:
-            self._on_detected(doc, self._face_cache[key])
-            return
-        doc.state = "detecting"
-        self._begin_task(f"detect:{id(doc)}", f"Detecting faces in {doc.name}…",
-                         lambda d=doc: self._on_detected(d, None))
-        doc.jobs.append(self.runner.submit(
-            "detect", self.engine.detect, doc.full,
-            on_done=lambda a, d=doc, k=key: self._on_detected(d, a, k),
-            on_error=lambda e, d=doc: self._on_detect_failed(d, e)))
-
-    def _on_detected(self, doc: Document, analysis: FaceAnalysis | None,
-                     key: tuple[str, int, int] | None = None) -> None:
-        if doc not in self.docs or doc.state == "ready":
-            return
-        self._end_task(f"detect:{id(doc)}")
-        if analysis is None:  # cancelled or failed: edit without faces (nothing to retouch)
-            doc.cancel_jobs()
-            assert doc.full_size is not None
-            analysis = FaceAnalysis(doc.full_size[0], doc.full_size[1], ())
-        elif key is not None:
-            self._face_cache[key] = analysis
-        doc.analysis = analysis
-        doc.state = "ready"
-        doc.jobs.clear()
-        n = len(analysis.faces)
-        doc.params = prune_overrides(doc.params, n)
-        self._idle_message = (f"{doc.name}: {n} face{'s' if n != 1 else ''} found." if n else
-                              f"{doc.name}: no face found; the sliders have nothing to work on.")
-        if doc.note:
-            self._idle_message = f"{doc.name}: {doc.note}"
-            doc.note = ""
+    def _on_document_ready(self, doc: Document) -> None:
+        """The loader is done with ``doc`` (decoded, faces known): show it if it is current."""
         if doc is self.current:
             self._show_document(doc)
         self.workflow.start_thumbnails(doc)
         self._update_actions()
-        self._update_status()
+        self.status.refresh()
         self.documentReady.emit(doc)
-
-    def _on_detect_failed(self, doc: Document, exc: BaseException) -> None:
-        self.show_error(error_message(exc, f"finding faces in {doc.name}"))
-        self._on_detected(doc, None)
 
     # -- documents -------------------------------------------------------------------------------
     def set_current(self, doc: Document | None) -> None:
@@ -389,7 +313,7 @@ class MainWindow(QMainWindow):
             return
         doc.cancel_jobs()
         for key in (f"load:{id(doc)}", f"detect:{id(doc)}"):
-            self._end_task(key)
+            self.status.end(key)
         row = self.docs.index(doc)
         self.docs.pop(row)
         self.filmstrip.remove_photo(row)
@@ -399,9 +323,9 @@ class MainWindow(QMainWindow):
             self.current = None
             self.set_current(self.docs[min(row, len(self.docs) - 1)] if self.docs else None)
             if not self.docs:
-                self._idle_message = "Open a photo to start (Ctrl+O)."
+                self.status.idle_message = IDLE_START
         self._update_actions()
-        self._update_status()
+        self.status.refresh()
 
     def _on_strip_chosen(self, row: int) -> None:
         if 0 <= row < len(self.docs):
@@ -431,7 +355,7 @@ class MainWindow(QMainWindow):
         self.canvas.clear_detail(after_only=True)
         self.controller.set_params(render_params(params))
         self.update_engine()
-        self._update_status()
+        self.status.refresh()
 
     def _show_selection(self, params: RetouchParams) -> None:
         self.canvas.overlay.set_selected(params.face)
@@ -498,8 +422,8 @@ class MainWindow(QMainWindow):
     # -- renders ---------------------------------------------------------------------------------
     def _on_preview(self, result: RenderResult) -> None:
         self.canvas.set_after(result.after)
-        self._render_ms = result.seconds * 1000.0 if result.request.fixed is None else None
-        self._update_status()
+        self.status.render_ms = result.seconds * 1000.0 if result.request.fixed is None else None
+        self.status.refresh()
         self._detail_timer.start()
         self.previewShown.emit(result)
 
@@ -518,9 +442,9 @@ class MainWindow(QMainWindow):
 
     def _on_render_busy(self, busy: bool) -> None:
         if busy:
-            self._begin_task("render", "Rendering…", None)
+            self.status.begin("render", "Rendering…", None)
         else:
-            self._end_task("render")
+            self.status.end("render")
 
     # -- export ----------------------------------------------------------------------------------
     def export_dialog(self) -> ExportDialog | None:
@@ -530,16 +454,15 @@ class MainWindow(QMainWindow):
         dialog = ExportDialog(doc, self.engine, self.runner, self.settings, self, cloud=self.cloud,
                               workflow=self.workflow)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.stageChanged.connect(lambda text: self._begin_task("export", text, dialog.reject))
-        dialog.finished.connect(lambda _r: self._end_task("export"))
+        dialog.stageChanged.connect(lambda text: self.status.begin("export", text, dialog.reject))
+        dialog.finished.connect(lambda _r: self.status.end("export"))
         dialog.exported.connect(self._on_exported)
         dialog.open()
         return dialog
 
     def _on_exported(self, path: Path) -> None:
         note = getattr(self.sender(), "note_after", "")
-        self._idle_message = f"Exported {path.name} to {path.parent}{note}"
-        self._update_status()
+        self.status.say(f"Exported {path.name} to {path.parent}{note}")
         self.exported.emit(path)
 
     def export_all_dialog(self) -> Any:
@@ -576,32 +499,9 @@ class MainWindow(QMainWindow):
         return self.last_keys_dialog
 
     # -- status, messages ------------------------------------------------------------------------
-    def _begin_task(self, key: str, message: str, on_cancel: Any) -> None:
-        self._tasks.pop(key, None)
-        self._tasks[key] = (message, on_cancel)
-        self._update_status()
-
-    def _end_task(self, key: str) -> None:
-        if self._tasks.pop(key, None) is not None:
-            self._update_status()
-
     def say(self, message: str) -> None:
         """A message in the status bar (kept until the next one)."""
-        self._idle_message = message
-        self._update_status()
-
-    def _update_status(self) -> None:
-        if self._tasks:
-            message, on_cancel = next(reversed(self._tasks.values()))
-            self.activity.show_busy(message, on_cancel)
-            return
-        extra = ""
-        doc = self.current
-        if doc is not None and doc.params.face is not None:
-            extra += f"  Editing face {doc.params.face + 1} only (Esc: all faces)."
-        if getattr(self, "_render_ms", None) is not None and doc is not None:
-            extra += f"  Preview rendered in {self._render_ms:.0f} ms."
-        self.activity.show_idle(self._idle_message + extra)
+        self.status.say(message)
 
     def _update_view_label(self) -> None:
         size = self.canvas.full_size()
@@ -628,7 +528,7 @@ class MainWindow(QMainWindow):
 
     def is_idle(self) -> bool:
         """Nothing loading, detecting or rendering, and the preview shows the current state."""
-        return (not self._tasks and not self.controller.is_busy() and not self.controller.pending()
+        return (not self.status.busy() and not self.controller.is_busy() and not self.controller.pending()
                 and not self._detail_timer.isActive() and all(d.state == "ready" for d in self.docs))
 
     # -- drag and drop, hold-to-compare key -----------------------------------------------------

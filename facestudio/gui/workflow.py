@@ -81,7 +81,7 @@ class Workflow(QObject):
         if problem is not None:
             w.show_error(f"{problem} ({doc.name} was opened without it)")
         if edit is None:
-            w._start_detect(doc)
+            w.loader.start_detect(doc)
             return
         from facestudio.backends import BACKEND_NAMES
 
@@ -97,11 +97,11 @@ class Workflow(QObject):
             n = len(analysis.faces)
             doc.note = (f"Restored the saved edit ({n} face{'s' if n != 1 else ''} as you left them, "
                         f"{engine}).")
-            w._on_detected(doc, analysis)
+            w.loader.on_detected(doc, analysis)
         else:
             doc.note = ("The photo changed since its edit was saved: faces found again, settings kept."
                         if not same else "Restored the saved settings; faces found again.")
-            w._start_detect(doc)
+            w.loader.start_detect(doc)
 
     def edit_of(self, doc: Document) -> Edit:
         """The sidecar edit of ``doc`` as it is now (no secret, no pixels)."""
