@@ -127,3 +127,19 @@ def pil_open(data: bytes):
     from PIL import Image
 
     return Image.open(io.BytesIO(data))
+
+
+def only_face_changed(out, photo, analysis, *, min_far: float = 0.0) -> np.ndarray:
+    """The full-resolution result kept the photo's shape and dtype, changed nothing farther than
+    a face-size from the first face (``min_far``: the least share of the frame that far), and
+    visibly changed the face; returns the per-pixel difference."""
+    assert out.shape == photo.pixels.shape and out.dtype == photo.pixels.dtype
+    diff = np.abs(out.astype(int) - photo.pixels).max(axis=2)
+    x0, y0, x1, y1 = analysis.faces[0].bbox()
+    side = max(x1 - x0, y1 - y0)
+    far = np.ones(diff.shape, bool)
+    far[max(0, int(y0 - side)):int(y1 + side), max(0, int(x0 - side)):int(x1 + side)] = False
+    assert far.mean() > min_far
+    assert np.all(diff[far] == 0)
+    assert diff.max() > 20
+    return diff

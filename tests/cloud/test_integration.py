@@ -31,6 +31,7 @@ from facestudio.core.errors import ParameterError
 from facestudio.core.faceshape import FaceAnalysis
 from facestudio.core.params import RetouchParams
 from tests.cloud.helpers import (
+    only_face_changed,
     FakePhoto,
     astronaut_face,
     astronaut_face_points,
@@ -75,18 +76,6 @@ async def retouch(backend, photo, analysis, params=RetouchParams(), **kw):
         return await backend.retouch(photo, analysis, params, **kw)
     finally:
         await backend.aclose()
-
-
-def only_face_changed(out, photo, analysis):
-    assert out.shape == photo.pixels.shape and out.dtype == photo.pixels.dtype
-    diff = np.abs(out.astype(int) - photo.pixels).max(axis=2)
-    x0, y0, x1, y1 = analysis.faces[0].bbox()
-    side = max(x1 - x0, y1 - y0)
-    far = np.ones(diff.shape, bool)
-    far[max(0, int(y0 - side)):int(y1 + side), max(0, int(x0 - side)):int(x1 + side)] = False
-    assert np.all(diff[far] == 0)
-    assert diff.max() > 20
-    return diff
 
 
 # -- full flows ----------------------------------------------------------------------------------
