@@ -97,9 +97,7 @@ async def _one(item: BatchItem, backend, params: RetouchParams, *, quality: int,
     edit = sidecar.load_edit(item.source) if use_sidecars else None
     analysis = None
     if edit is not None:
-        params = edit.params
-        if edit.analysis is not None and sidecar.matches_photo(edit, item.source):
-            analysis = edit.analysis
+        params, analysis = edit.params, edit.faces_for(item.source)
     if params.is_identity():
         pixels = photo.pixels
         status = "done"
@@ -107,13 +105,11 @@ async def _one(item: BatchItem, backend, params: RetouchParams, *, quality: int,
         if analysis is None:
             analysis = await backend.analyze(photo)
         if not analysis.faces:
-            params = params.zero().replace(filter_id=params.filter_id, filter_strength=params.filter_strength)
+            params = params.only_filter()
             status = "no-face"
         else:
             status = "done"
-            bad = [i for i in [params.face] + [i for i, _ in params.overrides] if i is not None and i >= len(analysis.faces)]
-            if bad:
-                raise ParameterError(f"face {bad[0] + 1} was named but this photo has {len(analysis.faces)} face(s)")
+            params.check_face_count(len(analysis.faces))
         pixels = await backend.retouch(photo, analysis, params)
     item.target.parent.mkdir(parents=True, exist_ok=True)
     await loop.run_in_executor(executor, lambda: imageio.save_image(

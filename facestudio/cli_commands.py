@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from facestudio.core.errors import FaceStudioError, OutputExistsError, ParameterError
+from facestudio.core.errors import FaceStudioError, OutputExistsError
 from facestudio.core.params import PARAMETERS, PRO_PARAMETERS, RESHAPE_PARTS, RetouchParams
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
@@ -118,13 +118,6 @@ def smart_params(args: argparse.Namespace, pixels: Any, faces: tuple, params: Re
     return out
 
 
-def check_face_indices(params: RetouchParams, n_faces: int) -> None:
-    for index in [params.face] + [i for i, _ in params.overrides]:
-        if index is not None and index >= n_faces:
-            raise ParameterError(f"face {index + 1} was named but this photo has {n_faces} face(s), "
-                                 f"numbered 1 to {n_faces} from the left (see 'facestudio analyze --overlay')")
-
-
 # --- backends --------------------------------------------------------------------------------
 
 def make_backend(args: argparse.Namespace):
@@ -215,10 +208,8 @@ def cmd_retouch(args: argparse.Namespace) -> int:
     edit = sidecar.load_edit(photo) if args.sidecar else None
     analysis = None
     if edit is not None:
-        params = edit.params
-        if edit.analysis is not None and sidecar.matches_photo(edit, photo):
-            analysis = edit.analysis
-        else:
+        params, analysis = edit.params, edit.faces_for(photo)
+        if analysis is None and edit.analysis is not None:
             warn(f"'{photo.name}' changed since its edit was saved; faces are detected again")
         note(f"using the edit saved in {sidecar.sidecar_path(photo).name}")
 
@@ -227,15 +218,14 @@ def cmd_retouch(args: argparse.Namespace) -> int:
         backend = make_backend(args)
         try:
             if analysis is None and (not params.is_identity() or args.smart_beauty is not None):
-                analysis = await backend.analyze(loaded) if args.backend == "local" else \
-                    await _local_analysis(loaded)
+                analysis = await _local_analysis(loaded)
             faces = analysis.faces if analysis is not None else ()
             if analysis is not None and not faces:
                 warn(f"no face found in '{photo}'; face operations skipped"
                      + ("" if params.filter_id else ", the photo is exported unchanged"))
-                params = params.zero().replace(filter_id=params.filter_id, filter_strength=params.filter_strength)
+                params = params.only_filter()
             elif faces:
-                check_face_indices(params, len(faces))
+                params.check_face_count(len(faces))
                 if args.smart_beauty is not None and edit is None:
                     params = smart_params(args, loaded.pixels, faces, params)
             if params.is_identity():
@@ -261,7 +251,8 @@ def cmd_retouch(args: argparse.Namespace) -> int:
 
 
 async def _local_analysis(loaded: Any):
-    """Faces for a cloud retouch are found locally: the crop that is sent depends on them."""
+    """Faces are always found by the local engine, whatever backend retouches: for a cloud
+    retouch the crop that is sent depends on them."""
     from facestudio.backends import LocalBackend
 
     return await LocalBackend().analyze(loaded)

@@ -47,6 +47,16 @@ class Edit:
     model_version: str = LOCAL_MODEL_VERSION
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def made_on(self, digest: str | None) -> bool:
+        """Whether the edit was made on the photo bytes with this sha256 (True if not recorded)."""
+        return self.photo_sha256 is None or self.photo_sha256 == digest
+
+    def faces_for(self, photo: str | os.PathLike[str]) -> FaceAnalysis | None:
+        """The saved faces if they still belong to ``photo`` (its bytes unchanged), else None."""
+        if self.analysis is None or not self.made_on(file_sha256(photo)):
+            return None
+        return self.analysis
+
 
 def sidecar_path(photo: str | os.PathLike[str]) -> Path:
     p = Path(photo)
@@ -138,4 +148,4 @@ def load_edit(photo: str | os.PathLike[str]) -> Edit | None:
 
 def matches_photo(edit: Edit, photo: str | os.PathLike[str]) -> bool:
     """Whether the photo's bytes are those the edit was made on (None: not recorded)."""
-    return edit.photo_sha256 is None or edit.photo_sha256 == file_sha256(photo)
+    return edit.made_on(file_sha256(photo))

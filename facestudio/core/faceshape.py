@@ -10,7 +10,7 @@ What belongs here: the schema (groups, their sizes and order), the immutable :cl
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -244,8 +244,3 @@ def parse_analysis(doc: Mapping[str, Any] | str | bytes) -> FaceAnalysis:
     faces = tuple(parse_face(f) for f in raw_faces)
     version = str(d.get("face_model_version", "unknown"))
     return FaceAnalysis(width, height, faces, version)
-
-
-def faces_from_points(points: Iterable[Sequence[Sequence[float]]]) -> tuple[FaceShape, ...]:
-    """Convenience for tests and tools: several (90, 2) arrays to FaceShapes."""
-    return tuple(FaceShape(np.asarray(p, dtype=np.float64)) for p in points)

@@ -146,6 +146,18 @@ class RetouchParams:
         faces_off = self.face_is_identity() and all(p.face_is_identity() for _, p in self.overrides)
         return no_filter and faces_off
 
+    def only_filter(self) -> RetouchParams:
+        """Every face effect off, the (global) filter kept: what a photo without faces gets."""
+        return RetouchParams.zero().replace(filter_id=self.filter_id, filter_strength=self.filter_strength)
+
+    def check_face_count(self, n_faces: int) -> None:
+        """Raise ParameterError when the selected face or an override names a face the photo
+        does not have (numbers in the message count from 1, as people see them)."""
+        for index in [self.face] + [i for i, _ in self.overrides]:
+            if index is not None and index >= n_faces:
+                raise ParameterError(f"face {index + 1} was named but this photo has {n_faces} face(s), "
+                                     f"numbered 1 to {n_faces} from the left (see 'facestudio analyze --overlay')")
+
     def for_face(self, index: int) -> RetouchParams:
         """The parameters face ``index`` is rendered with (its override, else these)."""
         for i, p in self.overrides:

@@ -151,17 +151,6 @@ def forward_field(moves: Sequence[Move], pts: np.ndarray) -> np.ndarray:
     return total
 
 
-def backward_field(moves: Sequence[Move], pts: np.ndarray, *, iterations: int = 4) -> np.ndarray:
-    """For each destination point x, the displacement s - x of its source s: s + u(s) = x.
-
-    Exact evaluation at every iteration; used for scattered points (tests, landmark updates).
-    """
-    src = pts.copy()
-    for _ in range(iterations):
-        src = pts - forward_field(moves, src)
-    return src - pts
-
-
 def _grid_backward(moves: Sequence[Move], gx: np.ndarray, gy: np.ndarray, *, iterations: int = 4) -> np.ndarray:
     """Backward displacement on the grid gx x gy: the forward field is evaluated once on the
     grid, then the fixed-point inversion interpolates it (bilinearly) at the moving estimates."""
@@ -223,8 +212,3 @@ def apply_moves(crop: np.ndarray, moves: Sequence[Move], x0: int, y0: int) -> np
     dx += np.arange(w, dtype=np.float32)[None, :]
     dy += np.arange(h, dtype=np.float32)[:, None]
     return cv2.remap(crop, dx, dy, interpolation=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
-
-
-def warp_points(points: np.ndarray, moves: Sequence[Move]) -> np.ndarray:
-    """Where the content at ``points`` ends up after the warp (forward map)."""
-    return points + forward_field(moves, np.asarray(points, dtype=np.float64))

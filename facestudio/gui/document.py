@@ -120,7 +120,7 @@ def read_sidecar(path: Path) -> tuple[str | None, Edit | None, str | None, bool]
         return digest, None, str(exc), False
     if edit is None:
         return digest, None, None, False
-    same = edit.photo_sha256 is None or edit.photo_sha256 == digest
+    same = edit.made_on(digest)
     return digest, edit, None, same
 
 
